@@ -1,0 +1,132 @@
+//! The connection pool and embedded migrations.
+
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl as _};
+use diesel_migrations::EmbeddedMigrations;
+use futures_util::FutureExt;
+use std::time::Duration;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// How long a request waits for a pooled connection before answering 503.
+pub const POOL_WAIT: Duration = Duration::from_secs(3);
+/// Statements running longer than this are cancelled by PostgreSQL.
+pub const STATEMENT_TIMEOUT_MS: u32 = 30_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("DATABASE_URL is not set")]
+    MissingUrl,
+    #[error("cannot build the database pool: {0}")]
+    Pool(String),
+    #[error("migrations failed: {0}")]
+    Migrations(String),
+}
+
+/// A pool whose connections carry `application_name` and a statement timeout, and whose waits are bounded.
+pub fn build_pool(
+    url: &str,
+    max_size: usize,
+    application_name: &'static str,
+) -> Result<DbPool, DbSetupError> {
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            diesel::sql_query(format!(
+                "SET application_name = '{application_name}'; SET statement_timeout = {STATEMENT_TIMEOUT_MS}"
+            ))
+            .execute(&mut conn)
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| DbSetupError::Pool(e.to_string()))
+}
+
+/// Applies pending migrations under a PostgreSQL advisory lock (replicas starting together wait for each
+/// other), returning the versions applied. Runs on a blocking thread: diesel's migration harness is synchronous.
+pub async fn run_migrations(
+    url: &str,
+    migrations: EmbeddedMigrations,
+    lock_key: i64,
+) -> Result<Vec<String>, DbSetupError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || blocking::migrate_blocking(&url, migrations, lock_key))
+        .await
+        .map_err(|e| DbSetupError::Migrations(e.to_string()))?
+}
+
+/// Synchronous on purpose: diesel's migration harness is; kept apart so diesel's and diesel-async's
+/// `RunQueryDsl` do not meet in one scope.
+mod blocking {
+    use super::DbSetupError;
+    use diesel::sql_types::BigInt;
+    use diesel::{Connection, RunQueryDsl};
+    use diesel_async::AsyncPgConnection;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+    pub(super) fn migrate_blocking(
+        url: &str,
+        migrations: EmbeddedMigrations,
+        lock_key: i64,
+    ) -> Result<Vec<String>, DbSetupError> {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url)
+            .map_err(|e| DbSetupError::Migrations(format!("connecting: {e}")))?;
+        diesel::sql_query("SELECT pg_advisory_lock($1)")
+            .bind::<BigInt, _>(lock_key)
+            .execute(&mut conn)
+            .map_err(|e| DbSetupError::Migrations(format!("taking the migration lock: {e}")))?;
+        let applied = conn
+            .run_pending_migrations(migrations)
+            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map_err(|e| DbSetupError::Migrations(e.to_string()));
+        let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<BigInt, _>(lock_key)
+            .execute(&mut conn);
+        if let Err(e) = unlocked {
+            tracing::warn!(error = %e, "releasing the migration lock failed; it goes with the connection");
+        }
+        applied
+    }
+}
+
+/// Whether a pool error means "no connection in time" (a 503) rather than a bug.
+pub fn is_unavailable(err: &PoolError) -> bool {
+    matches!(
+        err,
+        PoolError::Timeout(_)
+            | PoolError::Backend(_)
+            | PoolError::Closed
+            | PoolError::NoRuntimeSpecified
+    )
+}
+
+/// Checks the database answers within `timeout`.
+pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {
+    let check = async {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<(), String>(())
+    };
+    tokio::time::timeout(timeout, check)
+        .await
+        .map_err(|_| "timed out".to_owned())?
+}

@@ -1,0 +1,36 @@
+//! `/healthz`, `/readyz` and `/metrics`, served without authentication.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use std::time::Duration;
+
+use crate::db::{DbPool, ping};
+use crate::metrics::Metrics;
+
+/// Registers the three operational endpoints. Expects `web::Data<DbPool>` and `web::Data<Metrics>`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+async fn readyz(pool: web::Data<DbPool>) -> HttpResponse {
+    match ping(&pool, Duration::from_secs(2)).await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unavailable", "database": "unreachable"}))
+        }
+    }
+}
+
+async fn metrics(metrics: web::Data<Metrics>, pool: web::Data<DbPool>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render(Some(&pool)))
+}

@@ -1,0 +1,116 @@
+//! The request-context middleware: every request gets a correlation id (generated, or the client's where the
+//! API allows it), runs inside [`errors::context::scope`] so error bodies carry it, answers with it in a header,
+//! is counted in the metrics and logged in one line. Error responses that actix produced itself (bad JSON,
+//! unknown route, wrong method, body too large) are re-rendered in the API's own error dialect.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse, web};
+use std::time::Instant;
+
+use crate::metrics::Metrics;
+
+/// What differs between the two APIs' request handling.
+pub trait Dialect: 'static {
+    /// The response header carrying the request id (`X-Operation-ID`, `X-Trace-ID`).
+    const REQUEST_ID_HEADER: &'static str;
+    /// The request id: the client's (when the API accepts one and it is valid) or a new one.
+    /// `Err` answers the request at once with the given error, under a new id.
+    fn request_id(req: &ServiceRequest) -> Result<String, ForeignError>;
+    /// Renders an error for a status that did not come from the API's own error type.
+    fn render(error: &ForeignError) -> HttpResponse;
+}
+
+/// An error that arose outside the handlers: its status and a detail text.
+#[derive(Debug, Clone)]
+pub struct ForeignError {
+    pub status: StatusCode,
+    pub detail: String,
+    /// For dialects that can point at what was wrong (a header name).
+    pub header: Option<&'static str>,
+}
+
+/// The request's id, in the request extensions, for handlers that record it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn request_context<D: Dialect>(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let (id, early) = match D::request_id(&req) {
+        Ok(id) => (id, None),
+        Err(e) => (uuid::Uuid::new_v4().to_string(), Some(e)),
+    };
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let http_req = req.request().clone();
+
+    let mut res = errors::context::scope(id.clone(), async move {
+        if let Some(e) = early {
+            return req.into_response(D::render(&e));
+        }
+        let res = match next.call(req).await {
+            Ok(res) => res.map_into_boxed_body(),
+            Err(err) => {
+                let status = err.as_response_error().status_code();
+                let foreign = ForeignError {
+                    status,
+                    detail: err.to_string(),
+                    header: None,
+                };
+                return ServiceResponse::new(http_req, D::render(&foreign));
+            }
+        };
+        let status = res.status();
+        if status.as_u16() >= 400
+            && res
+                .response()
+                .extensions()
+                .get::<errors::RenderedError>()
+                .is_none()
+        {
+            let detail = res
+                .response()
+                .error()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let foreign = ForeignError {
+                status,
+                detail,
+                header: None,
+            };
+            let (req, _) = res.into_parts();
+            return ServiceResponse::new(req, D::render(&foreign));
+        }
+        res
+    })
+    .await;
+
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(D::REQUEST_ID_HEADER), value);
+    }
+    let status = res.status().as_u16();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let elapsed = started.elapsed();
+    if let Some(m) = metrics {
+        m.observe_request(&route, &method, status, elapsed.as_secs_f64());
+    }
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(request_id = %id, %method, %path, %route, status, latency_ms, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, %path, %route, status, latency_ms, "request");
+    }
+    Ok(res)
+}

@@ -1,0 +1,62 @@
+//! The caller of a request and what it may do: the actix extractor over `auth`, answering in the OCM dialect.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use auth::{AuthError, Principal};
+use errors::ocm::OcmError;
+use futures_util::future::LocalBoxFuture;
+
+use crate::listing::Visibility;
+
+pub const LOG_READ: &str = "service-logs.log.read";
+pub const LOG_READ_INTERNAL: &str = "service-logs.log.read-internal";
+pub const LOG_CREATE: &str = "service-logs.log.create";
+pub const LOG_DELETE: &str = "service-logs.log.delete";
+
+/// The verified caller.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = OcmError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            auth::authenticate(&req)
+                .await
+                .map(Caller)
+                .map_err(|e| match e {
+                    AuthError::NotConfigured => OcmError::internal(e),
+                    other => OcmError::unauthenticated(other.to_string()),
+                })
+        })
+    }
+}
+
+impl Caller {
+    pub fn require(&self, permission: &str) -> Result<(), OcmError> {
+        if self.0.has(permission) {
+            Ok(())
+        } else {
+            Err(OcmError::forbidden(format!(
+                "The caller lacks the '{permission}' permission"
+            )))
+        }
+    }
+
+    /// Which logs the caller may read.
+    pub fn visibility(&self) -> Result<Visibility, OcmError> {
+        if self.0.has(LOG_READ_INTERNAL) {
+            return Ok(Visibility::All);
+        }
+        self.require(LOG_READ)?;
+        match &self.0.account {
+            Some(account) => Ok(Visibility::Account(account.clone())),
+            None => Err(OcmError::forbidden(
+                "The token carries no account, so there are no logs it may read",
+            )),
+        }
+    }
+}

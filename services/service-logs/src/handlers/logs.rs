@@ -1,0 +1,222 @@
+//! `/cluster_logs`: create, list, read and delete logs.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::service_log::LogInput;
+use errors::ocm::OcmError;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::{Params, Pool, lists};
+use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
+use crate::listing::{ClusterScope, ListQuery};
+use crate::store::idempotency::{self, Outcome};
+use crate::store::rows::NewLogRow;
+use crate::store::{self, StoreError};
+use crate::wire::{ClusterLog, ClusterLogList, Error};
+
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// Create a new log record.
+#[utoipa::path(
+    post, path = "/api/service_logs/v1/cluster_logs", tag = "cluster_logs",
+    request_body(content = ClusterLog, description = "severity, service_name, summary and one of cluster_id/cluster_uuid are required"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create: the same key and body answer the first 201 again")),
+    responses(
+        (status = 201, description = "Created", body = ClusterLog),
+        (status = 400, description = "Invalid body", body = Error),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.log.create", body = Error),
+        (status = 409, description = "A request with the same Idempotency-Key is in progress", body = Error),
+        (status = 413, description = "Body too large", body = Error),
+        (status = 415, description = "Not JSON", body = Error),
+        (status = 422, description = "Idempotency-Key reused with another body", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    req: HttpRequest,
+    pool: Pool,
+    caller: Caller,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, OcmError> {
+    caller.require(LOG_CREATE)?;
+    let body = body.into_inner();
+    let request_hash = hex::encode(Sha256::digest(body.to_string().as_bytes()));
+    let input: LogInput = serde_json::from_value(body)
+        .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;
+    let log = input.validate().map_err(|e| OcmError::validation(e.0))?;
+    let key = idempotency_key(&req)?;
+
+    let p = &caller.0;
+    let now = OffsetDateTime::now_utc();
+    let row = NewLogRow {
+        id: domain::ids::new_ksuid(),
+        cluster_uuid: log.cluster_uuid,
+        cluster_id: log.cluster_id,
+        subscription_id: log.subscription_id,
+        account_id: log.account_id,
+        severity: log.severity.as_str().to_owned(),
+        service_name: log.service_name,
+        summary: log.summary,
+        description: log.description,
+        internal_only: log.internal_only,
+        log_type: log.log_type,
+        doc_references: log.doc_references,
+        event_stream_id: log.event_stream_id.unwrap_or_else(domain::ids::new_ksuid),
+        timestamp: log.timestamp.unwrap_or(now),
+        username: log.username,
+        created_at: now,
+        created_by: p.created_by().to_owned(),
+        email: p.email.clone().unwrap_or_default(),
+        first_name: p.given_name.clone().unwrap_or_default(),
+        last_name: p.family_name.clone().unwrap_or_default(),
+    };
+    let mut conn = store::conn(&pool).await?;
+    let created = match key {
+        None => store::logs::insert(&mut conn, &row)
+            .await
+            .map_err(StoreError::from)?,
+        Some(key) => match idempotency::create(&mut conn, &p.subject, &key, &request_hash, &row)
+            .await
+            .map_err(StoreError::from)?
+        {
+            Outcome::Created(log) | Outcome::Replayed(log) => log,
+            Outcome::Mismatch => {
+                return Err(OcmError::new(
+                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    errors::ocm::Code::Validation,
+                    "This Idempotency-Key was already used with a different request body",
+                ));
+            }
+            Outcome::InProgress => {
+                return Err(OcmError::conflict(
+                    "A request with this Idempotency-Key is being processed; retry later",
+                ));
+            }
+        },
+    };
+    let out = ClusterLog::from_row(created, None);
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, out.href.clone()))
+        .json(out))
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| OcmError::bad_request("Header 'Idempotency-Key' must be visible ASCII"))?
+        .trim();
+    // The IETF draft writes the key as a structured-field string: accept it quoted or bare.
+    let key = key
+        .strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .unwrap_or(key);
+    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX {
+        return Err(OcmError::bad_request(format!(
+            "Header 'Idempotency-Key' must hold 1 to {IDEMPOTENCY_KEY_MAX} characters"
+        )));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Get all service logs the caller may see.
+#[utoipa::path(
+    get, path = "/api/service_logs/v1/cluster_logs", tag = "cluster_logs",
+    params(
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("size" = Option<i64>, Query, description = "Items per page (default 100; -1 or above 65500 mean 65500; 0 only counts)"),
+        ("orderBy" = Option<String>, Query, description = "Comma-separated 'field [asc|desc]'; default newest first"),
+        ("order" = Option<String>, Query, description = "Same as orderBy (the Go SDK's name)"),
+        ("search" = Option<String>, Query, description = "Tree-search-language filter, e.g. service_name = 'x' and internal_only = 'true'"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return (id, kind, href always)"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+        ("fetchAccounts" = Option<bool>, Query, description = "Accepted and ignored"),
+    ),
+    responses(
+        (status = 200, description = "A page of logs (or CSV with format=csv)", body = ClusterLogList),
+        (status = 400, description = "Invalid parameter or search", body = Error),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.log.read", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(pool: Pool, caller: Caller, params: Params) -> Result<HttpResponse, OcmError> {
+    let visibility = caller.visibility()?;
+    let query = ListQuery::from_params(&params)?;
+    lists::respond(&pool, visibility, ClusterScope::Any, query).await
+}
+
+/// Get log by record id.
+#[utoipa::path(
+    get, path = "/api/service_logs/v1/cluster_logs/{id}", tag = "cluster_logs",
+    params(("id" = String, Path, description = "The log's KSUID")),
+    responses(
+        (status = 200, description = "The log", body = ClusterLog),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.log.read", body = Error),
+        (status = 404, description = "No such log, or not one the caller may see", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    pool: Pool,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, OcmError> {
+    let visibility = caller.visibility()?;
+    let id = id.into_inner();
+    let not_found = || OcmError::not_found(format!("Log with id '{id}' not found"));
+    if !domain::ids::is_ksuid(&id) {
+        return Err(not_found());
+    }
+    let mut conn = store::conn(&pool).await?;
+    let row = store::logs::find(&mut conn, &id, &visibility)
+        .await
+        .map_err(StoreError::from)?;
+    let row = row.ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(ClusterLog::from_row(row, None)))
+}
+
+/// Delete log record by record id.
+#[utoipa::path(
+    delete, path = "/api/service_logs/v1/cluster_logs/{id}", tag = "cluster_logs",
+    params(("id" = String, Path, description = "The log's KSUID")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.log.delete", body = Error),
+        (status = 404, description = "No such log", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete(
+    pool: Pool,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, OcmError> {
+    caller.require(LOG_DELETE)?;
+    let id = id.into_inner();
+    let not_found = || OcmError::not_found(format!("Log with id '{id}' not found"));
+    if !domain::ids::is_ksuid(&id) {
+        return Err(not_found());
+    }
+    let mut conn = store::conn(&pool).await?;
+    if store::logs::delete(&mut conn, &id)
+        .await
+        .map_err(StoreError::from)?
+    {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found())
+    }
+}

@@ -1,0 +1,38 @@
+//! The OpenAPI document, generated from the handlers' annotations and the wire types.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::handlers::{clusters, logs, warehouse};
+use crate::wire::{ClusterLog, ClusterLogList, Error, WarehouseCount};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OCM Service Log API", version = "1.0.0",
+         description = "Receives and maintains logs from internal sources related to OpenShift clusters."),
+    paths(
+        logs::create, logs::list, logs::get, logs::delete,
+        clusters::by_ids, clusters::by_uuid,
+        warehouse::count, warehouse::remove,
+    ),
+    components(schemas(ClusterLog, ClusterLogList, WarehouseCount, Error)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

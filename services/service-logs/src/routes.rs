@@ -1,0 +1,34 @@
+//! The route table: every path, method and handler of the service. The permission each needs is stated in the
+//! handler's first line.
+
+use actix_web::web;
+
+use crate::handlers::{clusters, logs, warehouse};
+use crate::wire::API_BASE;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope(API_BASE)
+            .service(
+                web::resource("/cluster_logs")
+                    .route(web::post().to(logs::create))
+                    .route(web::get().to(logs::list)),
+            )
+            .service(
+                web::resource("/cluster_logs/{id}")
+                    .route(web::get().to(logs::get))
+                    .route(web::delete().to(logs::delete)),
+            )
+            // Before `/clusters/{uuid}/cluster_logs` would not matter (different depth), but keep literal first.
+            .service(web::resource("/clusters/cluster_logs").route(web::get().to(clusters::by_ids)))
+            .service(
+                web::resource("/clusters/{uuid}/cluster_logs")
+                    .route(web::get().to(clusters::by_uuid)),
+            )
+            .service(
+                web::resource("/warehouse")
+                    .route(web::get().to(warehouse::count))
+                    .route(web::delete().to(warehouse::remove)),
+            ),
+    );
+}

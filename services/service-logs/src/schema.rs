@@ -1,0 +1,39 @@
+//! Hand-kept diesel schema; must match `migrations/service-logs`.
+
+diesel::table! {
+    cluster_logs (id) {
+        id -> Text,
+        cluster_uuid -> Text,
+        cluster_id -> Text,
+        subscription_id -> Text,
+        account_id -> Text,
+        severity -> Text,
+        service_name -> Text,
+        summary -> Text,
+        description -> Text,
+        internal_only -> Bool,
+        log_type -> Text,
+        doc_references -> Array<Text>,
+        event_stream_id -> Text,
+        timestamp -> Timestamptz,
+        username -> Text,
+        created_at -> Timestamptz,
+        created_by -> Text,
+        email -> Text,
+        first_name -> Text,
+        last_name -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        request_hash -> Text,
+        log_id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(idempotency_keys -> cluster_logs (log_id));
+diesel::allow_tables_to_appear_in_same_query!(cluster_logs, idempotency_keys);

@@ -1,0 +1,226 @@
+//! Queries on the logs table.
+
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::Stream;
+
+use crate::fields::Field;
+use crate::filter::Filter;
+use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
+use crate::schema::cluster_logs;
+use crate::store::rows::{LogRow, NewLogRow};
+
+type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
+
+pub async fn insert(conn: &mut AsyncPgConnection, row: &NewLogRow) -> QueryResult<LogRow> {
+    diesel::insert_into(cluster_logs::table)
+        .values(row)
+        .returning(LogRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// One log, if it exists and the caller may see it.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    vis: &Visibility,
+) -> QueryResult<Option<LogRow>> {
+    let mut q = cluster_logs::table
+        .select(LogRow::as_select())
+        .filter(cluster_logs::id.eq(id.to_owned()))
+        .into_boxed();
+    if let Some(v) = visibility_filter(vis) {
+        q = q.filter(v);
+    }
+    q.first(conn).await.optional()
+}
+
+/// Deletes one log; whether it existed.
+pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<bool> {
+    let n = diesel::delete(cluster_logs::table.filter(cluster_logs::id.eq(id.to_owned())))
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Every condition of a list: who may see what, which cluster, the search.
+pub struct Conditions<'a> {
+    pub visibility: &'a Visibility,
+    pub clusters: &'a ClusterScope,
+}
+
+impl Conditions<'_> {
+    fn filter(&self, search: Option<Filter>) -> Option<Filter> {
+        let parts = [
+            visibility_filter(self.visibility),
+            cluster_filter(self.clusters),
+            search,
+        ];
+        parts
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| Box::new(a.and(b)) as Filter)
+    }
+}
+
+fn visibility_filter(vis: &Visibility) -> Option<Filter> {
+    match vis {
+        Visibility::All => None,
+        Visibility::Account(account) => Some(Box::new(
+            cluster_logs::account_id
+                .eq(account.clone())
+                .and(cluster_logs::internal_only.eq(false)),
+        )),
+    }
+}
+
+fn one_of<C>(col: C, values: &[String]) -> Option<Filter>
+where
+    C: Column<Table = cluster_logs::table, SqlType = diesel::sql_types::Text>
+        + ExpressionMethods
+        + BoxableExpression<cluster_logs::table, Pg, SqlType = diesel::sql_types::Text>
+        + Copy
+        + 'static,
+    diesel::dsl::Eq<C, String>:
+        BoxableExpression<cluster_logs::table, Pg, SqlType = diesel::sql_types::Bool>,
+    diesel::dsl::EqAny<C, Vec<String>>:
+        BoxableExpression<cluster_logs::table, Pg, SqlType = diesel::sql_types::Bool>,
+{
+    match values {
+        [] => None,
+        // A plain `=` lets the planner walk the (cluster, timestamp) index in order.
+        [one] => Some(Box::new(col.eq(one.clone()))),
+        many => Some(Box::new(col.eq_any(many.to_vec()))),
+    }
+}
+
+fn cluster_filter(scope: &ClusterScope) -> Option<Filter> {
+    match scope {
+        ClusterScope::Any => None,
+        ClusterScope::Ids {
+            cluster_ids,
+            cluster_uuids,
+        } => {
+            let by_id = one_of(cluster_logs::cluster_id, cluster_ids);
+            let by_uuid = one_of(cluster_logs::cluster_uuid, cluster_uuids);
+            match (by_id, by_uuid) {
+                (Some(a), Some(b)) => Some(Box::new(a.or(b))),
+                (a, b) => a.or(b),
+            }
+        }
+    }
+}
+
+macro_rules! then_order {
+    ($q:expr, $col:expr, $dir:expr) => {
+        match $dir {
+            Direction::Asc => $q.then_order_by($col.asc()),
+            Direction::Desc => $q.then_order_by($col.desc()),
+        }
+    };
+}
+
+fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
+    use cluster_logs as t;
+    if keys.is_empty() {
+        // Newest first, deterministic: created_at ties are broken by the (time-ordered) KSUID.
+        return q.order_by((t::created_at.desc(), t::id.desc()));
+    }
+    for (field, dir) in keys {
+        q = match field {
+            Field::Id => then_order!(q, t::id, dir),
+            Field::ClusterUuid => then_order!(q, t::cluster_uuid, dir),
+            Field::ClusterId => then_order!(q, t::cluster_id, dir),
+            Field::SubscriptionId => then_order!(q, t::subscription_id, dir),
+            Field::AccountId => then_order!(q, t::account_id, dir),
+            Field::Severity => then_order!(q, t::severity, dir),
+            Field::ServiceName => then_order!(q, t::service_name, dir),
+            Field::Summary => then_order!(q, t::summary, dir),
+            Field::Description => then_order!(q, t::description, dir),
+            Field::InternalOnly => then_order!(q, t::internal_only, dir),
+            Field::LogType => then_order!(q, t::log_type, dir),
+            Field::EventStreamId => then_order!(q, t::event_stream_id, dir),
+            Field::Timestamp => then_order!(q, t::timestamp, dir),
+            Field::Username => then_order!(q, t::username, dir),
+            Field::CreatedAt => then_order!(q, t::created_at, dir),
+            Field::CreatedBy => then_order!(q, t::created_by, dir),
+            Field::Email => then_order!(q, t::email, dir),
+            Field::FirstName => then_order!(q, t::first_name, dir),
+            Field::LastName => then_order!(q, t::last_name, dir),
+            // Not orderable; `listing` refuses it before we get here.
+            Field::DocReferences => q,
+        };
+    }
+    if !keys.iter().any(|(f, _)| *f == Field::Id) {
+        q = q.then_order_by(t::id.desc());
+    }
+    q
+}
+
+fn page_query(cond: &Conditions<'_>, q: &ListQuery, search: Option<Filter>) -> PageQuery {
+    let mut query: PageQuery = cluster_logs::table.select(LogRow::as_select()).into_boxed();
+    if let Some(f) = cond.filter(search) {
+        query = query.filter(f);
+    }
+    order(query, &q.order).limit(q.size).offset(q.offset())
+}
+
+/// The total of matches (ignoring paging) and the requested page.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    cond: &Conditions<'_>,
+    q: &ListQuery,
+    search_for_count: Option<Filter>,
+    search_for_page: Option<Filter>,
+) -> QueryResult<(i64, Vec<LogRow>)> {
+    let mut count = cluster_logs::table.count().into_boxed();
+    if let Some(f) = cond.filter(search_for_count) {
+        count = count.filter(f);
+    }
+    let total: i64 = count.get_result(conn).await?;
+    if q.size == 0 || q.offset() >= total {
+        return Ok((total, Vec::new()));
+    }
+    let rows = page_query(cond, q, search_for_page).load(conn).await?;
+    Ok((total, rows))
+}
+
+/// The requested page as a stream of rows, read from the database as they arrive (CSV export).
+pub async fn stream<'c>(
+    conn: &'c mut AsyncPgConnection,
+    cond: &Conditions<'_>,
+    q: &ListQuery,
+    search: Option<Filter>,
+) -> QueryResult<impl Stream<Item = QueryResult<LogRow>> + 'c> {
+    page_query(cond, q, search)
+        .load_stream::<LogRow>(conn)
+        .await
+}
+
+/// How many logs the clusters have.
+pub async fn count_for_clusters(
+    conn: &mut AsyncPgConnection,
+    clusters: &ClusterScope,
+) -> QueryResult<i64> {
+    let mut q = cluster_logs::table.count().into_boxed();
+    if let Some(f) = cluster_filter(clusters) {
+        q = q.filter(f);
+    }
+    q.get_result(conn).await
+}
+
+/// Removes the clusters' logs; how many went.
+pub async fn delete_for_clusters(
+    conn: &mut AsyncPgConnection,
+    clusters: &ClusterScope,
+) -> QueryResult<i64> {
+    let Some(f) = cluster_filter(clusters) else {
+        return Ok(0);
+    };
+    let n = diesel::delete(cluster_logs::table.filter(f))
+        .execute(conn)
+        .await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
