@@ -117,6 +117,7 @@ impl IbmError {
                 "Missing or incorrect header: 'Content-Type'",
             )
             .with_target(Target::header("Content-Type")),
+            StatusCode::SERVICE_UNAVAILABLE => Self::unavailable(detail),
             s if s.is_server_error() => Self::internal("internal_error", detail),
             s => Self::new(
                 s,

@@ -134,6 +134,7 @@ impl OcmError {
                 Code::BadRequest,
                 "The request body must be JSON with 'Content-Type: application/json'",
             ),
+            StatusCode::SERVICE_UNAVAILABLE => Self::unavailable(detail),
             s if s.is_server_error() => Self::internal(detail),
             s => Self::new(
                 s,

@@ -2,7 +2,7 @@
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl as _};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl as _, SimpleAsyncConnection};
 use diesel_migrations::EmbeddedMigrations;
 use futures_util::FutureExt;
 use std::time::Duration;
@@ -36,10 +36,10 @@ pub fn build_pool(
         let url = url.to_owned();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
-            diesel::sql_query(format!(
+            // A simple-query batch: two statements cannot share one prepared statement.
+            conn.batch_execute(&format!(
                 "SET application_name = '{application_name}'; SET statement_timeout = {STATEMENT_TIMEOUT_MS}"
             ))
-            .execute(&mut conn)
             .await
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)

@@ -23,8 +23,11 @@ async fn readyz(pool: web::Data<DbPool>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({"status": "unavailable", "database": "unreachable"}))
+            let mut res = HttpResponse::ServiceUnavailable()
+                .json(json!({"status": "unavailable", "database": "unreachable"}));
+            // The readiness body is the answer, not an error for the middleware to re-render.
+            res.extensions_mut().insert(errors::RenderedError);
+            res
         }
     }
 }

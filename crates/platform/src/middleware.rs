@@ -50,24 +50,14 @@ pub async fn request_context<D: Dialect>(
     };
     req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let http_req = req.request().clone();
 
     let mut res = errors::context::scope(id.clone(), async move {
         if let Some(e) = early {
-            return req.into_response(D::render(&e));
+            return Ok::<_, Error>(req.into_response(D::render(&e)));
         }
-        let res = match next.call(req).await {
-            Ok(res) => res.map_into_boxed_body(),
-            Err(err) => {
-                let status = err.as_response_error().status_code();
-                let foreign = ForeignError {
-                    status,
-                    detail: err.to_string(),
-                    header: None,
-                };
-                return ServiceResponse::new(http_req, D::render(&foreign));
-            }
-        };
+        // Handlers and extractors turn their errors into responses; an `Err` here comes from an inner
+        // middleware and is rendered by actix (the request cannot be kept: cloning it before routing breaks actix).
+        let res = next.call(req).await?.map_into_boxed_body();
         let status = res.status();
         if status.as_u16() >= 400
             && res
@@ -87,11 +77,11 @@ pub async fn request_context<D: Dialect>(
                 header: None,
             };
             let (req, _) = res.into_parts();
-            return ServiceResponse::new(req, D::render(&foreign));
+            return Ok(ServiceResponse::new(req, D::render(&foreign)));
         }
-        res
+        Ok(res)
     })
-    .await;
+    .await?;
 
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
@@ -108,9 +98,9 @@ pub async fn request_context<D: Dialect>(
     }
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::error!(request_id = %id, %method, %path, %route, status, latency_ms, "request");
+        tracing::error!(correlation_id = %id, %method, %path, %route, status, latency_ms, "request");
     } else {
-        tracing::info!(request_id = %id, %method, %path, %route, status, latency_ms, "request");
+        tracing::info!(correlation_id = %id, %method, %path, %route, status, latency_ms, "request");
     }
     Ok(res)
 }

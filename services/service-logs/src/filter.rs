@@ -375,3 +375,68 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use diesel::debug_query;
+    use proptest::prelude::*;
+
+    const FIELDS: [&str; 6] = [
+        "summary",
+        "severity",
+        "cluster_uuid",
+        "timestamp",
+        "internal_only",
+        "created_by",
+    ];
+
+    /// A literal whose text carries a marker, so we can look for it in the SQL.
+    fn literal() -> impl Strategy<Value = String> {
+        "[ -~]{0,12}".prop_map(|s| format!("'ZQX{}'", s.replace('\'', "''")))
+    }
+
+    fn predicate() -> impl Strategy<Value = String> {
+        let field = prop::sample::select(FIELDS.to_vec());
+        (field, 0..6usize, literal(), literal()).prop_map(|(f, kind, a, b)| match kind {
+            0 => format!("{f} = {a}"),
+            1 => format!("{f} not like {a}"),
+            2 => format!("{f} in ({a}, {b})"),
+            3 => format!("{f} between {a} and {b}"),
+            4 => format!("{f} is not null"),
+            _ => format!("{f} >= {a}"),
+        })
+    }
+
+    fn search() -> impl Strategy<Value = String> {
+        predicate().prop_recursive(4, 24, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} or {b}")),
+                inner.prop_map(|a| format!("not ({a})")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever compiles, compiles to SQL whose text holds no literal: every value is a bind parameter.
+        #[test]
+        fn literals_never_reach_the_sql_text(s in search()) {
+            if let Ok(Some(filter)) = parse_and_compile(&s) {
+                let q = cluster_logs::table.select(cluster_logs::id).filter(filter).into_boxed::<Pg>();
+                let rendered = debug_query::<Pg, _>(&q).to_string();
+                let sql = rendered.split("-- binds:").next().unwrap_or_default();
+                prop_assert!(!sql.contains("ZQX"), "{sql}");
+                prop_assert!(!sql.contains('\''), "{sql}");
+            }
+        }
+
+        /// Any text at all: an answer (a filter or a 400), never a panic.
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+            let _ = parse_and_compile(&s);
+        }
+    }
+}

@@ -134,11 +134,11 @@ impl ListQuery {
             Some(text) => parse_order(text)?,
             None => Vec::new(),
         };
+        // Untrimmed, so error positions count from the client's first character.
         let search = params
             .get("search")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
+            .filter(|s| !s.trim().is_empty())
+            .cloned();
         if let Some(s) = &search {
             filter::parse_and_compile(s)?;
         }

@@ -45,6 +45,9 @@ pub async fn create(
 ) -> Result<HttpResponse, OcmError> {
     caller.require(LOG_CREATE)?;
     let body = body.into_inner();
+    if !body.is_object() {
+        return Err(OcmError::bad_request("Request body must be a JSON object"));
+    }
     let request_hash = hex::encode(Sha256::digest(body.to_string().as_bytes()));
     let input: LogInput = serde_json::from_value(body)
         .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;

@@ -24,11 +24,13 @@ impl From<StoreError> for OcmError {
             StoreError::Query(diesel::result::Error::NotFound) => {
                 OcmError::not_found("The requested resource does not exist")
             }
-            // A cancelled statement (statement_timeout) or a lost connection: try again later.
-            StoreError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ClosedConnection,
-                _,
-            )) => OcmError::unavailable(e),
+            // A lost connection or a statement cancelled by statement_timeout: try again later.
+            StoreError::Query(diesel::result::Error::DatabaseError(kind, ref info))
+                if matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
+                    || info.message().contains("statement timeout") =>
+            {
+                OcmError::unavailable(e)
+            }
             other => OcmError::internal(other),
         }
     }

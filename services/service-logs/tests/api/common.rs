@@ -1,0 +1,165 @@
+//! Starting the app for a test and talking to it.
+
+use platform::settings::CommonSettings;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use service_logs::Settings;
+use std::path::Path;
+use testkit::TestDb;
+pub use testkit::tokens;
+
+pub const BASE: &str = "/api/service_logs/v1";
+pub const CREATE: &str = "service-logs.log.create";
+pub const READ: &str = "service-logs.log.read";
+pub const READ_INTERNAL: &str = "service-logs.log.read-internal";
+pub const DELETE: &str = "service-logs.log.delete";
+
+pub struct TestApp {
+    pub url: String,
+    pub db: TestDb,
+    pub http: reqwest::Client,
+    /// A token with every permission, for set-up.
+    pub admin: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The error body with `operation_id` checked against the header and then blanked.
+    pub fn error(&self) -> Value {
+        let mut body = self.json();
+        let op = self.header("x-operation-id").unwrap_or_default().to_owned();
+        assert!(!op.is_empty(), "no X-Operation-ID header");
+        assert_eq!(
+            body["operation_id"],
+            json!(op),
+            "operation_id differs from the header"
+        );
+        body["operation_id"] = json!("");
+        body
+    }
+}
+
+/// The OCM error body expected for `id` and `reason` (operation id blanked as `Reply::error` does).
+pub fn ocm_error(id: u16, reason: &str) -> Value {
+    json!({
+        "kind": "Error", "id": id.to_string(), "href": format!("{BASE}/errors/{id}"),
+        "code": format!("OCM-CA-{id}"), "reason": reason, "operation_id": ""
+    })
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    platform::telemetry::init_for_tests();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/service-logs");
+    let db = TestDb::create("service_logs", service_logs::MIGRATIONS, &dir).await;
+    let mut settings = Settings {
+        common: CommonSettings::for_tests(&db.url, tokens::SECRET),
+        bind_addr: "127.0.0.1:0".into(),
+        http_workers: Some(2),
+    };
+    settings.common.run_migrations = false; // the template is migrated
+    adjust(&mut settings);
+    let running = service_logs::build(&settings).await.unwrap();
+    let handle = running.server.handle();
+    tokio::spawn(running.server);
+    TestApp {
+        url: format!("http://{}", running.addr),
+        db,
+        http: reqwest::Client::new(),
+        admin: tokens::token("admin", Some("acc-admin"), &[CREATE, READ_INTERNAL, DELETE]),
+        handle,
+    }
+}
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            text: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.unwrap();
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            text: res.text().await.unwrap(),
+        }
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.url))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// Creates a log with the admin token and returns its body.
+    pub async fn create(&self, body: Value) -> Value {
+        let r = self
+            .call(
+                Method::POST,
+                &format!("{BASE}/cluster_logs"),
+                Some(&self.admin),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()
+    }
+
+    /// How many logs the table holds, read straight from the database.
+    pub async fn count_rows(&self) -> i64 {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.db.connect().await;
+        service_logs::schema::cluster_logs::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap()
+    }
+}
+
+/// A minimal valid body for `cluster_uuid`.
+pub fn log(cluster_uuid: &str, summary: &str) -> Value {
+    json!({"cluster_uuid": cluster_uuid, "severity": "Info", "service_name": "SREManualAction", "summary": summary})
+}

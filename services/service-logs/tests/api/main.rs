@@ -1,0 +1,12 @@
+//! service-logs API tests: the real app on port 0 against its own PostgreSQL database, real HTTP, real tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+mod auth_tokens;
+mod bad_input;
+mod clients;
+mod endpoints;
+mod idempotency;
+mod lists;
+mod ops;
