@@ -1,0 +1,169 @@
+{{/* Names */}}
+{{- define "service-logs.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "service-logs.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "service-logs.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels: selector labels never change between releases of the chart. */}}
+{{- define "service-logs.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "service-logs.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "service-logs.labels" -}}
+helm.sh/chart: {{ include "service-logs.chart" . }}
+{{ include "service-logs.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: logs
+{{- end }}
+
+{{- define "service-logs.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "service-logs.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The migration Job runs before the release's own ServiceAccount exists: it gets a hook-scoped one. */}}
+{{- define "service-logs.migrationServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- printf "%s-migrate" (include "service-logs.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- include "service-logs.serviceAccountName" . }}
+{{- end }}
+{{- end }}
+
+{{- define "service-logs.secretName" -}}
+{{- default (printf "%s-secrets" (include "service-logs.fullname" .)) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{- define "service-logs.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{- define "service-logs.jwksMountPath" -}}
+/etc/service-logs/jwks
+{{- end }}
+
+{{/*
+Plain settings as a YAML map NAME: "value". Only set values appear: an unset variable keeps the binary's
+default. Rendered into the ConfigMap for the Deployment, and inline into the migration Job (a pre-install
+hook runs before the ConfigMap exists).
+*/}}
+{{- define "service-logs.plainEnv" -}}
+{{- $c := .Values.config }}
+BIND_ADDR: {{ printf "%s:%v" $c.bindHost .Values.containerPort | quote }}
+RUN_MIGRATIONS: {{ ternary "false" "true" .Values.migrations.enabled | quote }}
+RUST_LOG: {{ $c.rustLog | quote }}
+LOG_FORMAT: {{ $c.logFormat | quote }}
+{{- if gt (int $c.databasePoolSize) 0 }}
+DATABASE_POOL_SIZE: {{ $c.databasePoolSize | quote }}
+{{- end }}
+{{- with $c.auth.jwksUrl }}
+AUTH_JWKS_URL: {{ . | quote }}
+{{- end }}
+{{- if $c.auth.jwksFile.configMap }}
+AUTH_JWKS_FILE: {{ printf "%s/%s" (include "service-logs.jwksMountPath" .) $c.auth.jwksFile.key | quote }}
+{{- end }}
+{{- with $c.auth.issuer }}
+AUTH_ISSUER: {{ . | quote }}
+{{- end }}
+{{- with $c.auth.audience }}
+AUTH_AUDIENCE: {{ . | quote }}
+{{- end }}
+AUTH_ACCOUNT_CLAIM: {{ $c.auth.accountClaim | quote }}
+{{- with $c.otel.endpoint }}
+OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
+{{- end }}
+OTEL_SERVICE_NAME: {{ default "service-logs" $c.otel.serviceName | quote }}
+{{- with $c.otel.protocol }}
+OTEL_EXPORTER_OTLP_PROTOCOL: {{ . | quote }}
+{{- end }}
+{{- with $c.otel.tracesSampler }}
+OTEL_TRACES_SAMPLER: {{ . | quote }}
+{{- end }}
+{{- with $c.otel.tracesSamplerArg }}
+OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
+{{- end }}
+{{- range $name, $value := $c.extraEnv }}
+{{ $name }}: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Variables from the Secret, the downward API and extraEnv: the same in the Deployment and the Job. */}}
+{{- define "service-logs.env" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ printf "k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME)%s" (ternary (printf ",%s" .Values.config.otel.resourceAttributes) "" (ne .Values.config.otel.resourceAttributes "")) | quote }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "service-logs.secretName" . }}
+      key: {{ .Values.secrets.databaseUrlKey }}
+{{- with .Values.secrets.authHs256SecretKey }}
+- name: AUTH_HS256_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "service-logs.secretName" $ }}
+      key: {{ . }}
+      optional: true
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes: a writable /tmp (the root filesystem is read-only) and the JWKS file when configured. */}}
+{{- define "service-logs.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if .Values.config.auth.jwksFile.configMap }}
+- name: jwks
+  configMap:
+    name: {{ .Values.config.auth.jwksFile.configMap }}
+    items:
+      - key: {{ .Values.config.auth.jwksFile.key }}
+        path: {{ .Values.config.auth.jwksFile.key }}
+{{- end }}
+{{- end }}
+
+{{- define "service-logs.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.config.auth.jwksFile.configMap }}
+- name: jwks
+  mountPath: {{ include "service-logs.jwksMountPath" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
