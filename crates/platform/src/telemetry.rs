@@ -102,3 +102,14 @@ pub fn init_for_tests() {
             .try_init();
     });
 }
+
+/// The W3C `traceparent` of the current span (empty when there is no sampled span), for work that continues the
+/// request's trace later (the router's audit delivery).
+pub fn current_traceparent() -> String {
+    use opentelemetry::propagation::TextMapPropagator;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let context = tracing::Span::current().context();
+    let mut carrier = std::collections::HashMap::new();
+    TraceContextPropagator::new().inject_context(&context, &mut carrier);
+    carrier.remove("traceparent").unwrap_or_default()
+}

@@ -1,0 +1,3 @@
+DROP TABLE audit_outbox;
+DROP TABLE targets;
+DROP TABLE tenants;

@@ -1,0 +1,67 @@
+//! The caller of a request and what it may do: the actix extractor over `auth`, answering in the IBM dialect.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest};
+use auth::{AuthError, Principal};
+use errors::ibm::IbmError;
+use futures_util::future::LocalBoxFuture;
+
+pub const TENANT_READ: &str = "logs-router.tenant.read";
+pub const TENANT_CREATE: &str = "logs-router.tenant.create";
+pub const TENANT_UPDATE: &str = "logs-router.tenant.update";
+pub const TENANT_DELETE: &str = "logs-router.tenant.delete";
+
+/// The verified caller.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = IbmError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            auth::authenticate(&req)
+                .await
+                .map(Caller)
+                .map_err(|e| match e {
+                    AuthError::NotConfigured => {
+                        IbmError::internal("failure_getting_authorization_claims", e)
+                    }
+                    other => IbmError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "failure_getting_authorization_claims",
+                        format!("Failed to get authorization claims. Error: {other}"),
+                    ),
+                })
+        })
+    }
+}
+
+impl Caller {
+    /// The caller's account; a token without one may do nothing here.
+    pub fn account(&self) -> Result<&str, IbmError> {
+        self.0.account.as_deref().ok_or_else(|| {
+            IbmError::new(
+                StatusCode::FORBIDDEN,
+                "not_authorized",
+                "The specified token does not carry an account.",
+            )
+        })
+    }
+
+    /// `what` completes "does not have authority to ...", e.g. "create a tenant".
+    pub fn require(&self, permission: &str, what: &str) -> Result<(), IbmError> {
+        if self.0.has(permission) {
+            Ok(())
+        } else {
+            Err(IbmError::new(
+                StatusCode::FORBIDDEN,
+                "not_authorized",
+                format!("The specified token does not have authority to {what}."),
+            ))
+        }
+    }
+}

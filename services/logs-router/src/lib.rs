@@ -1,0 +1,165 @@
+//! logs-router: the IBM Cloud Logs Routing management API.
+//!
+//! [`build`] is the one place the app is assembled, used by `main` and by the tests alike.
+
+pub mod access;
+pub mod audit;
+pub mod dialect;
+pub mod etag;
+pub mod handlers;
+pub mod headers;
+pub mod openapi;
+pub mod routes;
+pub mod schema;
+pub mod settings;
+pub mod store;
+pub mod wire;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use errors::ibm::IbmError;
+use std::net::{SocketAddr, TcpListener};
+use utoipa::OpenApi;
+
+use platform::db::{self, DbPool};
+use platform::metrics::Metrics;
+use sealing::Sealer;
+
+pub use settings::Settings;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/logs-router");
+/// Advisory-lock key that serialises migrations of this service's database.
+pub const MIGRATION_LOCK_KEY: i64 = 0x10_9e_70;
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: DbPool,
+    pub sealer: Sealer,
+    pub region: String,
+    pub tenants_per_account: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbSetupError),
+    #[error(transparent)]
+    Auth(#[from] auth::ConfigError),
+    #[error(transparent)]
+    Keys(#[from] sealing::KeyError),
+    #[error(transparent)]
+    Metrics(#[from] platform::metrics::MetricsError),
+    #[error("SERVICE_LOGS_URL is not set: the router records its audit events in service-logs")]
+    NoServiceLogs,
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// A running server and where it listens.
+pub struct Running {
+    pub server: Server,
+    pub addr: SocketAddr,
+    pub pool: DbPool,
+}
+
+/// Checks the keys, migrates (unless disabled), builds the pool and verifier, binds and returns the server, not
+/// yet awaited.
+pub async fn build(settings: &Settings) -> Result<Running, StartError> {
+    let sealer = Sealer::from_base64(
+        settings.credentials_key.as_ref().map(|s| s.expose()),
+        settings
+            .credentials_key_previous
+            .as_ref()
+            .map(|s| s.expose()),
+    )?;
+    if settings
+        .service_logs_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        return Err(StartError::NoServiceLogs);
+    }
+    let url = settings
+        .common
+        .database_url
+        .as_ref()
+        .ok_or(db::DbSetupError::MissingUrl)?
+        .expose()
+        .to_owned();
+    if settings.common.run_migrations {
+        let applied = db::run_migrations(&url, MIGRATIONS, MIGRATION_LOCK_KEY).await?;
+        tracing::info!(?applied, "migrations applied");
+    }
+    let verifier = web::Data::new(auth::Verifier::new(&settings.common.auth_config())?);
+    let pool = db::build_pool(&url, settings.common.pool_size(), "logs-router")?;
+    let metrics = web::Data::new(Metrics::new()?);
+    let state = web::Data::new(AppState {
+        pool: pool.clone(),
+        sealer,
+        region: settings.region.clone(),
+        tenants_per_account: settings.tenants_per_account,
+    });
+    let listener = TcpListener::bind(&settings.bind_addr).map_err(|source| StartError::Bind {
+        addr: settings.bind_addr.clone(),
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: settings.bind_addr.clone(),
+        source,
+    })?;
+    let pool_data = web::Data::new(pool.clone());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(pool_data.clone())
+            .app_data(state.clone())
+            .app_data(verifier.clone())
+            .app_data(metrics.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                IbmError::new(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    "incorrect_parameter",
+                    format!("Invalid query string: {e}"),
+                )
+                .into()
+            }))
+            .configure(platform::health::configure)
+            .route("/openapi.json", web::get().to(openapi_json))
+            .configure(routes::configure)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(IbmError::from_status(
+                    actix_web::http::StatusCode::NOT_FOUND,
+                    "",
+                ))
+            }))
+            .wrap(from_fn(
+                platform::middleware::request_context::<dialect::Ibm>,
+            ))
+            .wrap(tracing_actix_web::TracingLogger::default())
+    })
+    .shutdown_timeout(30)
+    .listen(listener)
+    .map_err(|source| StartError::Bind {
+        addr: settings.bind_addr.clone(),
+        source,
+    })?;
+    if let Some(n) = settings.http_workers.filter(|n| *n > 0) {
+        server = server.workers(n);
+    }
+    Ok(Running {
+        server: server.run(),
+        addr,
+        pool,
+    })
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(openapi::ApiDoc::openapi())
+}

@@ -1,0 +1,50 @@
+//! The router's settings: the shared contract variables plus its own.
+
+use clap::Args;
+use platform::settings::{CommonSettings, Secret};
+use std::path::PathBuf;
+
+pub const DEFAULT_BIND_ADDR: &str = "0.0.0.0:8080";
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    #[command(flatten)]
+    pub common: CommonSettings,
+
+    /// `host:port` to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = DEFAULT_BIND_ADDR, global = true)]
+    pub bind_addr: String,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "HTTP_WORKERS", global = true)]
+    pub http_workers: Option<usize>,
+
+    /// Region this deployment serves; used in CRNs.
+    #[arg(long, env = "REGION", default_value = "us-south", global = true)]
+    pub region: String,
+
+    /// Base64 of 32 bytes: the AES-256-GCM key that encrypts target access credentials at rest.
+    #[arg(long, env = "CREDENTIALS_KEY", hide_env_values = true, global = true)]
+    pub credentials_key: Option<Secret>,
+
+    /// The key before the last rotation: still decrypts, never encrypts.
+    #[arg(
+        long,
+        env = "CREDENTIALS_KEY_PREVIOUS",
+        hide_env_values = true,
+        global = true
+    )]
+    pub credentials_key_previous: Option<Secret>,
+
+    /// Base URL of service-logs, e.g. `http://127.0.0.1:8000`.
+    #[arg(long, env = "SERVICE_LOGS_URL", global = true)]
+    pub service_logs_url: Option<String>,
+
+    /// File holding the bearer token sent to service-logs; re-read when it changes.
+    #[arg(long, env = "SERVICE_LOGS_TOKEN_FILE", global = true)]
+    pub service_logs_token_file: Option<PathBuf>,
+
+    /// How many tenants one account may have in this region.
+    #[arg(long, env = "TENANTS_PER_ACCOUNT", default_value_t = 1, global = true)]
+    pub tenants_per_account: u32,
+}
