@@ -18,9 +18,32 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-async fn readyz(pool: web::Data<DbPool>) -> HttpResponse {
+/// A reason the service is ready but degraded (still 200 on `/readyz`, with a body that says so). A service that can
+/// degrade registers one as app data and sets it from its background work.
+#[derive(Debug, Default)]
+pub struct Degradation(std::sync::RwLock<Option<String>>);
+
+impl Degradation {
+    pub fn set(&self, reason: Option<String>) {
+        if let Ok(mut g) = self.0.write() {
+            *g = reason;
+        }
+    }
+    pub fn get(&self) -> Option<String> {
+        self.0.read().ok().and_then(|g| g.clone())
+    }
+}
+
+async fn readyz(
+    pool: web::Data<DbPool>,
+    degradation: Option<web::Data<Degradation>>,
+) -> HttpResponse {
     match ping(&pool, Duration::from_secs(2)).await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
+        Ok(()) => match degradation.and_then(|d| d.get()) {
+            Some(reason) => HttpResponse::Ok()
+                .json(json!({"status": "degraded", "database": "ok", "reason": reason})),
+            None => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
+        },
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             let mut res = HttpResponse::ServiceUnavailable()

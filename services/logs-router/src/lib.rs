@@ -11,6 +11,7 @@ pub mod headers;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
+pub mod service_logs_client;
 pub mod settings;
 pub mod store;
 pub mod wire;
@@ -55,6 +56,10 @@ pub enum StartError {
     Metrics(#[from] platform::metrics::MetricsError),
     #[error("SERVICE_LOGS_URL is not set: the router records its audit events in service-logs")]
     NoServiceLogs,
+    #[error(transparent)]
+    Client(#[from] service_logs_client::ClientError),
+    #[error("registering delivery metrics failed: {0}")]
+    DeliveryMetrics(#[from] prometheus::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -62,12 +67,16 @@ pub enum StartError {
     },
 }
 
-/// A running server and where it listens.
+/// A running server and where it listens, and the audit delivery worker, ready to be started.
 pub struct Running {
     pub server: Server,
     pub addr: SocketAddr,
     pub pool: DbPool,
+    pub delivery: audit::delivery::Worker,
 }
+
+/// How long the oldest undelivered audit event may wait before `/readyz` reports degraded.
+pub const DEGRADED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Checks the keys, migrates (unless disabled), builds the pool and verifier, binds and returns the server, not
 /// yet awaited.
@@ -79,13 +88,24 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
             .as_ref()
             .map(|s| s.expose()),
     )?;
-    if settings
+    let service_logs_url = settings
         .service_logs_url
         .as_deref()
-        .is_none_or(|u| u.trim().is_empty())
-    {
-        return Err(StartError::NoServiceLogs);
-    }
+        .filter(|u| !u.trim().is_empty())
+        .ok_or(StartError::NoServiceLogs)?;
+    let token = service_logs_client::TokenSource::new(
+        settings.service_logs_token_file.clone(),
+        settings
+            .common
+            .auth_hs256_secret
+            .as_ref()
+            .map(|s| s.expose()),
+        &settings.common.auth_account_claim,
+    )?;
+    let client = std::sync::Arc::new(service_logs_client::ServiceLogsClient::new(
+        service_logs_url,
+        token,
+    )?);
     let url = settings
         .common
         .database_url
@@ -100,6 +120,14 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
     let verifier = web::Data::new(auth::Verifier::new(&settings.common.auth_config())?);
     let pool = db::build_pool(&url, settings.common.pool_size(), "logs-router")?;
     let metrics = web::Data::new(Metrics::new()?);
+    let degradation = web::Data::new(platform::health::Degradation::default());
+    let delivery = audit::delivery::Worker {
+        pool: pool.clone(),
+        client,
+        metrics: audit::delivery::DeliveryMetrics::register(&metrics.registry)?,
+        degradation: degradation.clone().into_inner(),
+        degraded_after: DEGRADED_AFTER,
+    };
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         sealer,
@@ -121,6 +149,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
             .app_data(state.clone())
             .app_data(verifier.clone())
             .app_data(metrics.clone())
+            .app_data(degradation.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 IbmError::new(
@@ -157,6 +186,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         server: server.run(),
         addr,
         pool,
+        delivery,
     })
 }
 

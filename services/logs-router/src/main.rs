@@ -79,6 +79,7 @@ fn run(settings: Settings, migrate_only: bool) -> ExitCode {
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!(addr = %running.addr, "logs-router listening");
+        actix_web::rt::spawn(running.delivery.run());
         running.server.await.map_err(|e| e.to_string())?;
         tracing::info!("logs-router stopped");
         Ok(())

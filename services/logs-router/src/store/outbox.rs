@@ -22,3 +22,73 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<OutboxRow>> {
         .load(conn)
         .await
 }
+
+/// Pending rows, oldest first, locked for this transaction; rows another replica holds are skipped.
+pub async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    audit_outbox::table
+        .filter(audit_outbox::delivered_at.is_null())
+        .filter(audit_outbox::parked_at.is_null())
+        .filter(audit_outbox::next_attempt_at.le(diesel::dsl::now))
+        .order(audit_outbox::seq.asc())
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select(OutboxRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn mark_delivered(conn: &mut AsyncPgConnection, seq: i64) -> QueryResult<()> {
+    diesel::update(audit_outbox::table.find(seq))
+        .set((
+            audit_outbox::delivered_at.eq(diesel::dsl::now),
+            audit_outbox::attempts.eq(audit_outbox::attempts + 1),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn mark_failed(
+    conn: &mut AsyncPgConnection,
+    seq: i64,
+    error: &str,
+    park: bool,
+    retry_in_ms: i64,
+) -> QueryResult<()> {
+    let next = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(retry_in_ms);
+    let parked = park.then(time::OffsetDateTime::now_utc);
+    diesel::update(audit_outbox::table.find(seq))
+        .set((
+            audit_outbox::attempts.eq(audit_outbox::attempts + 1),
+            audit_outbox::last_error.eq(error),
+            audit_outbox::next_attempt_at.eq(next),
+            audit_outbox::parked_at.eq(parked),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Pending rows, parked rows, and the age in seconds of the oldest pending one.
+#[derive(Debug, Clone, Copy, PartialEq, diesel::QueryableByName)]
+pub struct Stats {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub pending: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub parked: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub oldest_age_seconds: f64,
+}
+
+pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Stats> {
+    diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL) AS pending,
+                count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,
+                COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL)), 0)::float8
+                    AS oldest_age_seconds
+         FROM audit_outbox WHERE delivered_at IS NULL",
+    )
+    .get_result(conn)
+    .await
+}
