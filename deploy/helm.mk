@@ -110,3 +110,8 @@ ifeq ($(firstword $(MAKEFILE_LIST)),deploy/helm.mk)
 else
 .DEFAULT_GOAL := $(_deploy_saved_goal)
 endif
+
+# IBM API rules on the router's OpenAPI document (spectral + @ibm-cloud/openapi-ruleset).
+.PHONY: openapi-lint
+openapi-lint:
+	deploy/scripts/openapi-lint.sh

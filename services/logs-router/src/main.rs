@@ -26,6 +26,8 @@ enum Command {
     Migrate,
     /// Print a signed HS256 development token (needs AUTH_HS256_SECRET).
     Token(TokenArgs),
+    /// Print the OpenAPI document (the one served at /openapi.json) and exit.
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,19 @@ fn main() -> ExitCode {
                 Err(msg) => {
                     eprintln!("logs-router token: {msg}");
                     ExitCode::from(2)
+                }
+            }
+        }
+        Command::Openapi => {
+            use utoipa::OpenApi;
+            match logs_router::openapi::ApiDoc::openapi().to_pretty_json() {
+                Ok(doc) => {
+                    println!("{doc}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("openapi: {e}");
+                    ExitCode::FAILURE
                 }
             }
         }

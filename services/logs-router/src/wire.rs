@@ -9,7 +9,11 @@ use domain::timefmt::format_utc;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct TargetParameters {
+    /// Host name of the ingestion endpoint.
+    #[schema(min_length = 1, max_length = 256)]
     pub host: String,
+    /// Port of the ingestion endpoint.
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: i32,
 }
 
@@ -90,6 +94,8 @@ impl Tenant {
 pub struct ErrorEnvelope {
     /// Never empty.
     pub errors: Vec<ErrorItem>,
+    /// The HTTP status.
+    #[schema(minimum = 100, maximum = 599)]
     pub status_code: u16,
     /// The request's X-Trace-ID.
     pub trace: String,
@@ -101,6 +107,7 @@ pub struct ErrorItem {
     pub code: String,
     pub message: String,
     pub more_info: String,
+    #[schema(nullable = false)]
     pub target: Option<ErrorTarget>,
 }
 
