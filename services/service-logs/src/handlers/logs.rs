@@ -48,11 +48,12 @@ pub async fn create(
     if !body.is_object() {
         return Err(OcmError::bad_request("Request body must be a JSON object"));
     }
-    let request_hash = hex::encode(Sha256::digest(body.to_string().as_bytes()));
+    let key = idempotency_key(&req)?;
+    // Only a keyed create needs the body's fingerprint.
+    let request_hash = key.as_ref().map(|_| hex::encode(Sha256::digest(body.to_string().as_bytes())));
     let input: LogInput = serde_json::from_value(body)
         .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;
     let log = input.validate().map_err(|e| OcmError::validation(e.0))?;
-    let key = idempotency_key(&req)?;
 
     let p = &caller.0;
     let now = OffsetDateTime::now_utc();
@@ -83,7 +84,7 @@ pub async fn create(
         None => store::logs::insert(&mut conn, &row)
             .await
             .map_err(StoreError::from)?,
-        Some(key) => match idempotency::create(&mut conn, &p.subject, &key, &request_hash, &row)
+        Some(key) => match idempotency::create(&mut conn, &p.subject, &key, request_hash.as_deref().unwrap_or_default(), &row)
             .await
             .map_err(StoreError::from)?
         {

@@ -179,11 +179,14 @@ pub async fn list(
     if let Some(f) = cond.filter(search_for_count) {
         count = count.filter(f);
     }
-    let total: i64 = count.get_result(conn).await?;
-    if q.size == 0 || q.offset() >= total {
-        return Ok((total, Vec::new()));
+    if q.size == 0 {
+        return Ok((count.get_result(conn).await?, Vec::new()));
     }
-    let rows = page_query(cond, q, search_for_page).load(conn).await?;
+    // Pipelined: both statements go out before either answer is read, one round trip instead of two.
+    let shared: &AsyncPgConnection = conn;
+    let total = count.get_result::<i64>(&mut &*shared);
+    let page = page_query(cond, q, search_for_page).load::<LogRow>(&mut &*shared);
+    let (total, rows) = futures_util::try_join!(total, page)?;
     Ok((total, rows))
 }
 
