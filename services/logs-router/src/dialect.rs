@@ -1,13 +1,17 @@
 //! How this API names and renders what the request middleware needs (see `platform::middleware`): the
 //! `X-Trace-ID` header is the request id, the client's when it sends a valid UUID.
 
+use actix_web::HttpMessage;
 use actix_web::dev::ServiceRequest;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use errors::ibm::{IbmError, Target};
 use platform::middleware::{Dialect, ForeignError};
 
 pub const TRACE_HEADER: &str = "X-Trace-ID";
+
+/// Marks a request whose `X-Trace-ID` is not a UUID.
+#[derive(Debug, Clone, Copy)]
+pub struct InvalidTraceId;
 
 pub struct Ibm;
 
@@ -18,16 +22,14 @@ impl Dialect for Ibm {
         let Some(value) = req.headers().get(TRACE_HEADER) else {
             return Ok(uuid::Uuid::new_v4().to_string());
         };
-        value
-            .to_str()
-            .ok()
-            .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
-            .map(|u| u.to_string())
-            .ok_or(ForeignError {
-                status: StatusCode::BAD_REQUEST,
-                detail: "X-Trace-ID must be a UUID".into(),
-                header: Some(TRACE_HEADER),
-            })
+        let text = value.to_str().unwrap_or_default().trim();
+        if uuid::Uuid::parse_str(text).is_ok() {
+            // Echoed exactly as sent (the seed's examples are upper case).
+            return Ok(text.to_owned());
+        }
+        // Refused by the handler (so the refusal is audited when the token is valid), under a new id.
+        req.extensions_mut().insert(InvalidTraceId);
+        Ok(uuid::Uuid::new_v4().to_string())
     }
 
     fn render(error: &ForeignError) -> HttpResponse {

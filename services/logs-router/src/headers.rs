@@ -1,14 +1,60 @@
 //! Request headers and path ids the API checks: `IBM-API-Version`, `Content-Type`, `If-Match`, ids, JSON bodies.
 
-use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
+use actix_web::{HttpMessage, HttpRequest};
 use domain::routing::{FieldError, SpecError};
 use errors::ibm::{IbmError, Target};
 use serde_json::Value;
 use uuid::Uuid;
 
 pub const API_VERSION: &str = "IBM-API-Version";
+
+/// The checks every API call starts with: a valid `X-Trace-ID` when one was sent, and `IBM-API-Version`.
+pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
+    if req
+        .extensions()
+        .get::<crate::dialect::InvalidTraceId>()
+        .is_some()
+    {
+        let h = crate::dialect::TRACE_HEADER;
+        return Err(IbmError::new(
+            StatusCode::BAD_REQUEST,
+            "incorrect_or_missing_header",
+            format!("Missing or incorrect header: '{h}'. It must be a UUID."),
+        )
+        .with_target(Target::header(h)));
+    }
+    api_version(req)
+}
+
+/// Reads a request body up to `limit` bytes (here rather than in an extractor, so a too-large body from a caller
+/// with a valid token is answered, and audited, like every other refusal).
+pub async fn read_body(
+    mut payload: actix_web::web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, IbmError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            IbmError::new(
+                StatusCode::BAD_REQUEST,
+                "incorrect_field",
+                format!("The request body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(IbmError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The request body is larger than {limit} bytes."),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// `IBM-API-Version`, when sent, is a real date not after today (UTC).
 pub fn api_version(req: &HttpRequest) -> Result<(), IbmError> {
@@ -62,10 +108,16 @@ pub fn content_type(req: &HttpRequest, merge_patch: bool) -> Result<(), IbmError
 /// A path id: a UUID in any case.
 pub fn path_id(name: &'static str, raw: &str) -> Result<Uuid, IbmError> {
     Uuid::parse_str(raw).map_err(|_| {
+        // The seed's wording: "The 'tenantID' specified (8717DB99-2CFB-4BA6-A033) is not valid."
+        let label = if name == "target_id" {
+            "targetID"
+        } else {
+            "tenantID"
+        };
         IbmError::new(
             StatusCode::BAD_REQUEST,
             "incorrect_parameter",
-            format!("The value for '{name}' is not valid. It must be a UUID."),
+            format!("The '{label}' specified ({raw}) is not valid."),
         )
         .with_target(Target::parameter(name))
     })
@@ -123,7 +175,7 @@ pub fn precondition_failed() -> IbmError {
     IbmError::new(
         StatusCode::PRECONDITION_FAILED,
         "precondition_failed",
-        "The If-Match header is missing or does not match the resource's current ETag.",
+        "The content of the 'If-Match' header does not match the expectation.",
     )
     .with_target(Target::header("If-Match"))
 }

@@ -150,7 +150,6 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
             .app_data(verifier.clone())
             .app_data(metrics.clone())
             .app_data(degradation.clone())
-            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 IbmError::new(
                     actix_web::http::StatusCode::BAD_REQUEST,

@@ -100,7 +100,7 @@ async fn read_inner(
     name: Option<&str>,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_READ, "read a tenant")?;
     let account = caller.account()?;
     let (tenant_id, target_id) = ids(tenant_raw, target_raw)?;
@@ -121,6 +121,15 @@ async fn read_inner(
                 .find(|t| t.id == gid)
                 .ok_or_else(|| target_not_found(gid))?;
             audit.target(&t.target_type, &t.host, i64::from(t.port), &t.log_sink_crn);
+            if headers::if_none_match(req).is_some_and(|h| crate::etag::if_none_match(&h, &t.etag))
+            {
+                outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None))
+                    .await
+                    .map_err(|e| OpError::Db(e).into_ibm(code))?;
+                return Ok(HttpResponse::NotModified()
+                    .insert_header((actix_web::http::header::ETAG, t.etag.clone()))
+                    .finish());
+            }
             with_etag(StatusCode::OK, &t.etag, &Target::from_row(t))
         }
         None => HttpResponse::Ok().json(TargetList {
@@ -157,10 +166,10 @@ pub async fn create(
     state: State,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, IbmError> {
     let mut audit = Audit::begin(&req, &state.region, &caller, Action::Update);
-    let result = create_inner(&req, &state, &caller, &path, &body, &mut audit).await;
+    let result = create_inner(&req, &state, &caller, &path, payload, &mut audit).await;
     audit.settle(&state.pool, result).await
 }
 
@@ -169,16 +178,19 @@ async fn create_inner(
     state: &State,
     caller: &Caller,
     raw: &str,
-    body: &[u8],
+    payload: web::Payload,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_UPDATE, "update a tenant")?;
     let account = caller.account()?;
     let (tenant_id, _) = ids(raw, None)?;
     audit.tenant_id(tenant_id);
     headers::content_type(req, false)?;
-    let spec = parse_new_target(&headers::json_body(body)?).map_err(headers::spec_error)?;
+    let spec = parse_new_target(&headers::json_body(
+        &headers::read_body(payload, crate::MAX_BODY_BYTES).await?,
+    )?)
+    .map_err(headers::spec_error)?;
     audit.target(
         spec.target_type.as_str(),
         &spec.host,
@@ -245,10 +257,10 @@ pub async fn update(
     state: State,
     caller: Caller,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, IbmError> {
     let mut audit = Audit::begin(&req, &state.region, &caller, Action::Update);
-    let result = update_inner(&req, &state, &caller, &path.0, &path.1, &body, &mut audit).await;
+    let result = update_inner(&req, &state, &caller, &path.0, &path.1, payload, &mut audit).await;
     audit.settle(&state.pool, result).await
 }
 
@@ -269,16 +281,16 @@ async fn update_inner(
     caller: &Caller,
     tenant_raw: &str,
     target_raw: &str,
-    body: &[u8],
+    payload: web::Payload,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_UPDATE, "update a tenant")?;
     let account = caller.account()?;
     let (tenant_id, target_id) = ids(tenant_raw, Some(target_raw))?;
     audit.tenant_id(tenant_id);
     headers::content_type(req, true)?;
-    let patch = headers::json_body(body)?;
+    let patch = headers::json_body(&headers::read_body(payload, crate::MAX_BODY_BYTES).await?)?;
     let code = "failure_updating_target";
     let mut conn = store::conn(&state.pool)
         .await
@@ -286,7 +298,6 @@ async fn update_inner(
     let if_match = headers::if_match(req);
     let sealer = &state.sealer;
     let trace = trace_id(req);
-    let mut touched: Option<TargetSpec> = None;
     let change = |current: &TargetRow, count: usize| -> Result<TargetRow, OpError> {
         let before = spec_of(current);
         let patched = apply_target_patch(&before, current.credential_sealed.is_some(), &patch)
@@ -334,11 +345,11 @@ async fn update_inner(
             trace_id: trace.clone(),
             ..current.clone()
         };
-        touched = Some(spec);
         Ok(row)
     };
-    let record = |t: &crate::store::rows::TenantRow| {
+    let record = |t: &crate::store::rows::TenantRow, g: &TargetRow| {
         audit.tenant(t);
+        audit.target(&g.target_type, &g.host, i64::from(g.port), &g.log_sink_crn);
         audit.event(StatusCode::OK, None)
     };
     let result = tenants::update_target(
@@ -352,14 +363,6 @@ async fn update_inner(
     )
     .await;
     let (_, target) = result.map_err(|e| op_error(e, tenant_id, target_id, code))?;
-    if let Some(spec) = touched {
-        audit.target(
-            spec.target_type.as_str(),
-            &spec.host,
-            i64::from(spec.port),
-            &spec.log_sink_crn,
-        );
-    }
     Ok(with_etag(
         StatusCode::OK,
         &target.etag,
@@ -402,7 +405,7 @@ async fn delete_inner(
     target_raw: &str,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_UPDATE, "update a tenant")?;
     let account = caller.account()?;
     let (tenant_id, target_id) = ids(tenant_raw, Some(target_raw))?;
@@ -412,12 +415,14 @@ async fn delete_inner(
         .await
         .map_err(|e| e.into_ibm(code))?;
     let if_match = headers::if_match(req);
+    let trace = trace_id(req);
     tenants::delete_target(
         &mut conn,
         account,
         tenant_id,
         target_id.unwrap_or_default(),
         if_match.as_deref(),
+        &trace,
         |t, g| {
             audit.tenant(t);
             audit.target(&g.target_type, &g.host, i64::from(g.port), &g.log_sink_crn);

@@ -53,7 +53,7 @@ async fn list_inner(
     query: &HashMap<String, String>,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_READ, "list tenants")?;
     let account = caller.account()?;
     let code = "failure_getting_tenant_ids";
@@ -90,10 +90,10 @@ pub async fn create(
     req: HttpRequest,
     state: State,
     caller: Caller,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, IbmError> {
     let mut audit = Audit::begin(&req, &state.region, &caller, Action::Create);
-    let result = create_inner(&req, &state, &caller, &body, &mut audit).await;
+    let result = create_inner(&req, &state, &caller, payload, &mut audit).await;
     audit.settle(&state.pool, result).await
 }
 
@@ -101,14 +101,17 @@ async fn create_inner(
     req: &HttpRequest,
     state: &State,
     caller: &Caller,
-    body: &[u8],
+    payload: web::Payload,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_CREATE, "create a tenant")?;
     let account = caller.account()?.to_owned();
     headers::content_type(req, false)?;
-    let spec = parse_new_tenant(&headers::json_body(body)?).map_err(headers::spec_error)?;
+    let spec = parse_new_tenant(&headers::json_body(
+        &headers::read_body(payload, crate::MAX_BODY_BYTES).await?,
+    )?)
+    .map_err(headers::spec_error)?;
     if let Some(first) = spec.targets.first() {
         audit.target(
             first.target_type.as_str(),
@@ -205,7 +208,7 @@ async fn get_inner(
     raw_id: &str,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_READ, "read a tenant")?;
     let account = caller.account()?;
     let id = headers::path_id("tenant_id", raw_id)?;
@@ -263,10 +266,10 @@ pub async fn update(
     state: State,
     caller: Caller,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, IbmError> {
     let mut audit = Audit::begin(&req, &state.region, &caller, Action::Update);
-    let result = update_inner(&req, &state, &caller, &path, &body, &mut audit).await;
+    let result = update_inner(&req, &state, &caller, &path, payload, &mut audit).await;
     audit.settle(&state.pool, result).await
 }
 
@@ -275,16 +278,19 @@ async fn update_inner(
     state: &State,
     caller: &Caller,
     raw_id: &str,
-    body: &[u8],
+    payload: web::Payload,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_UPDATE, "update a tenant")?;
     let account = caller.account()?;
     let id = headers::path_id("tenant_id", raw_id)?;
     audit.tenant_id(id);
     headers::content_type(req, true)?;
-    let name = parse_tenant_patch(&headers::json_body(body)?).map_err(headers::spec_error)?;
+    let name = parse_tenant_patch(&headers::json_body(
+        &headers::read_body(payload, crate::MAX_BODY_BYTES).await?,
+    )?)
+    .map_err(headers::spec_error)?;
     let code = "failure_updating_tenant";
     let mut conn = store::conn(&state.pool)
         .await
@@ -343,7 +349,7 @@ async fn delete_inner(
     raw_id: &str,
     audit: &mut Audit,
 ) -> Result<HttpResponse, IbmError> {
-    headers::api_version(req)?;
+    headers::preflight(req)?;
     caller.require(TENANT_DELETE, "delete a tenant")?;
     let account = caller.account()?;
     let id = headers::path_id("tenant_id", raw_id)?;

@@ -99,15 +99,21 @@ async fn lock_tenant(
         .ok_or(OpError::TenantNotFound)
 }
 
-/// Recomputes and stores the tenant's etag after its targets changed.
+/// Recomputes and stores the tenant's etag after its targets changed. The request's trace id goes with it: the
+/// tenant row is one the request writes.
 async fn refresh_tenant_etag(
     conn: &mut AsyncPgConnection,
     mut tenant: TenantRow,
+    trace_id: &str,
 ) -> Result<TenantWithTargets, OpError> {
     let ts = targets_of(conn, tenant.id).await?;
     tenant.etag = etag::tenant(&tenant, &ts);
+    tenant.trace_id = trace_id.to_owned();
     diesel::update(tenants::table.filter(tenants::id.eq(tenant.id)))
-        .set(tenants::etag.eq(&tenant.etag))
+        .set((
+            tenants::etag.eq(&tenant.etag),
+            tenants::trace_id.eq(&tenant.trace_id),
+        ))
         .execute(conn)
         .await?;
     Ok((tenant, ts))
@@ -241,7 +247,7 @@ pub async fn add_target(
         }
         target.etag = etag::target(&target);
         diesel::insert_into(targets::table).values(&target).execute(conn).await.map_err(OpError::from_db)?;
-        let (tenant, _) = refresh_tenant_etag(conn, tenant).await?;
+        let (tenant, _) = refresh_tenant_etag(conn, tenant, &target.trace_id).await?;
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, target))
     })
@@ -257,7 +263,7 @@ pub async fn update_target(
     target_id: Uuid,
     if_match: Option<&str>,
     change: impl FnOnce(&TargetRow, usize) -> Result<TargetRow, OpError> + Send,
-    record: impl FnOnce(&TenantRow) -> NewOutboxRow + Send,
+    record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxRow + Send,
 ) -> Result<(TenantRow, TargetRow), OpError> {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
@@ -284,8 +290,8 @@ pub async fn update_target(
             .execute(conn)
             .await
             .map_err(OpError::from_db)?;
-        let (tenant, _) = refresh_tenant_etag(conn, tenant).await?;
-        outbox::insert(conn, &record(&tenant)).await?;
+        let (tenant, _) = refresh_tenant_etag(conn, tenant, &next.trace_id).await?;
+        outbox::insert(conn, &record(&tenant, &next)).await?;
         Ok((tenant, next))
     })
     .await
@@ -298,6 +304,7 @@ pub async fn delete_target(
     tenant_id: Uuid,
     target_id: Uuid,
     if_match: Option<&str>,
+    trace_id: &str,
     record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxRow + Send,
 ) -> Result<TenantRow, OpError> {
     conn.transaction(async |conn| {
@@ -317,7 +324,7 @@ pub async fn delete_target(
         diesel::delete(targets::table.filter(targets::id.eq(target_id)))
             .execute(conn)
             .await?;
-        let (tenant, _) = refresh_tenant_etag(conn, tenant).await?;
+        let (tenant, _) = refresh_tenant_etag(conn, tenant, trace_id).await?;
         outbox::insert(conn, &record(&tenant, &current)).await?;
         Ok(tenant)
     })
