@@ -30,6 +30,9 @@ const BATCH: i64 = 50;
 const IDLE_POLL: Duration = Duration::from_millis(200);
 const BACKOFF_BASE_MS: u64 = 200;
 const BACKOFF_CAP_MS: u64 = 30_000;
+/// Delivered rows are kept this many days, then purged (hourly).
+const KEEP_DELIVERED_DAYS: i32 = 7;
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The worker's Prometheus series.
 #[derive(Clone)]
@@ -110,10 +113,15 @@ impl Worker {
     pub async fn run(self) {
         let mut failures: u32 = 0;
         let mut since_stats = Duration::MAX;
+        let mut since_purge = Duration::MAX;
         loop {
             if since_stats >= Duration::from_secs(1) {
                 self.refresh_stats().await;
                 since_stats = Duration::ZERO;
+            }
+            if since_purge >= PURGE_EVERY {
+                self.purge().await;
+                since_purge = Duration::ZERO;
             }
             let started = std::time::Instant::now();
             let pause = match self.deliver_batch().await {
@@ -137,6 +145,21 @@ impl Worker {
             };
             tokio::time::sleep(pause).await;
             since_stats = since_stats.saturating_add(started.elapsed());
+            since_purge = since_purge.saturating_add(started.elapsed());
+        }
+    }
+
+    async fn purge(&self) {
+        let purged = async {
+            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+            outbox::purge_delivered(&mut conn, KEEP_DELIVERED_DAYS)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        match purged {
+            Ok(n) => tracing::debug!(purged = n, "delivered audit events purged from the outbox"),
+            Err(e) => tracing::warn!(error = %e, "purging delivered audit events failed"),
         }
     }
 

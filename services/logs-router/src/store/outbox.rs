@@ -92,3 +92,14 @@ pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Stats> {
     .get_result(conn)
     .await
 }
+
+/// Forgets delivered rows older than `days` (service-logs keeps the events; the outbox only needs recent history
+/// for operators). Pending and parked rows are never removed.
+pub async fn purge_delivered(conn: &mut AsyncPgConnection, days: i32) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM audit_outbox WHERE delivered_at < now() - make_interval(days => $1)",
+    )
+    .bind::<diesel::sql_types::Integer, _>(days)
+    .execute(conn)
+    .await
+}
