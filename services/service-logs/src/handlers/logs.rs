@@ -50,7 +50,9 @@ pub async fn create(
     }
     let key = idempotency_key(&req)?;
     // Only a keyed create needs the body's fingerprint.
-    let request_hash = key.as_ref().map(|_| hex::encode(Sha256::digest(body.to_string().as_bytes())));
+    let request_hash = key
+        .as_ref()
+        .map(|_| hex::encode(Sha256::digest(body.to_string().as_bytes())));
     let input: LogInput = serde_json::from_value(body)
         .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;
     let log = input.validate().map_err(|e| OcmError::validation(e.0))?;
@@ -84,9 +86,15 @@ pub async fn create(
         None => store::logs::insert(&mut conn, &row)
             .await
             .map_err(StoreError::from)?,
-        Some(key) => match idempotency::create(&mut conn, &p.subject, &key, request_hash.as_deref().unwrap_or_default(), &row)
-            .await
-            .map_err(StoreError::from)?
+        Some(key) => match idempotency::create(
+            &mut conn,
+            &p.subject,
+            &key,
+            request_hash.as_deref().unwrap_or_default(),
+            &row,
+        )
+        .await
+        .map_err(StoreError::from)?
         {
             Outcome::Created(log) | Outcome::Replayed(log) => log,
             Outcome::Mismatch => {
