@@ -1,9 +1,10 @@
-//! The `service-logs` binary: `serve` (default), `migrate`, `token`.
+//! The `service-logs` binary: `serve` (default), `migrate`, `token`, `openapi`.
 
-use clap::{Parser, Subcommand};
-use platform::token_cmd::{TokenArgs, make_token};
+use clap::Parser;
+use platform::cli::{Command, Service};
 use service_logs::Settings;
 use std::process::ExitCode;
+use utoipa::OpenApi;
 
 #[derive(Debug, Parser)]
 #[command(name = "service-logs", version, about = "The OCM Service Log API")]
@@ -14,92 +15,31 @@ struct Cli {
     settings: Settings,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Apply pending migrations (unless RUN_MIGRATIONS=false), then serve HTTP. The default.
-    Serve,
-    /// Apply pending migrations and exit.
-    Migrate,
-    /// Print a signed HS256 development token (needs AUTH_HS256_SECRET).
-    Token(TokenArgs),
-    /// Print the OpenAPI document (the one served at /openapi.json) and exit.
-    Openapi,
-}
+const SERVICE: Service = Service {
+    name: "service-logs",
+    migrations: service_logs::MIGRATIONS,
+    migration_lock_key: service_logs::MIGRATION_LOCK_KEY,
+    openapi: || {
+        service_logs::openapi::ApiDoc::openapi()
+            .to_pretty_json()
+            .map_err(|e| e.to_string())
+    },
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Token(args) => {
-            let secret = cli
-                .settings
-                .common
-                .auth_hs256_secret
-                .as_ref()
-                .map(|s| s.expose());
-            match make_token(&args, secret, &cli.settings.common.auth_account_claim) {
-                Ok(token) => {
-                    println!("{token}");
-                    ExitCode::SUCCESS
-                }
-                Err(msg) => {
-                    eprintln!("service-logs token: {msg}");
-                    ExitCode::from(2)
-                }
-            }
-        }
-        Command::Openapi => {
-            use utoipa::OpenApi;
-            match service_logs::openapi::ApiDoc::openapi().to_pretty_json() {
-                Ok(doc) => {
-                    println!("{doc}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("openapi: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Command::Migrate => run(cli.settings, true),
-        Command::Serve => run(cli.settings, false),
-    }
-}
-
-fn run(settings: Settings, migrate_only: bool) -> ExitCode {
-    let result = actix_web::rt::System::new().block_on(async move {
-        let _telemetry = platform::telemetry::init("service-logs", settings.common.log_format);
-        if migrate_only {
-            let url = settings
-                .common
-                .database_url
-                .as_ref()
-                .ok_or("DATABASE_URL is not set")?
-                .expose()
-                .to_owned();
-            let applied = platform::db::run_migrations(
-                &url,
-                service_logs::MIGRATIONS,
-                service_logs::MIGRATION_LOCK_KEY,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tracing::info!(?applied, "migrations applied");
-            return Ok::<(), String>(());
-        }
-        let running = service_logs::build(&settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        tracing::info!(addr = %running.addr, "service-logs listening");
-        service_logs::spawn_housekeeping(running.pool.clone());
-        running.server.await.map_err(|e| e.to_string())?;
-        tracing::info!("service-logs stopped");
-        Ok(())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("service-logs: {msg}");
-            ExitCode::FAILURE
-        }
-    }
+    let settings = cli.settings;
+    platform::cli::run(
+        SERVICE,
+        cli.command,
+        &settings.common.clone(),
+        || async move {
+            let running = service_logs::build(&settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(addr = %running.addr, "service-logs listening");
+            service_logs::spawn_housekeeping(running.pool.clone());
+            running.server.await.map_err(|e| e.to_string())
+        },
+    )
 }
