@@ -48,7 +48,7 @@ pub struct CommonSettings {
     #[arg(long, env = "RUN_MIGRATIONS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub run_migrations: bool,
 
-    /// Maximum connections in the pool (default: 4 per core, at least 8).
+    /// Maximum connections in the pool (default: 4 per core, at least 16).
     #[arg(long, env = "DATABASE_POOL_SIZE", global = true)]
     pub database_pool_size: Option<usize>,
 
@@ -87,7 +87,8 @@ pub struct CommonSettings {
 }
 
 impl CommonSettings {
-    /// The pool size to use: the configured one, else 4 per core with a floor of 8.
+    /// The pool size to use: the configured one, else 4 per core with a floor of 16 (make bench: a pool smaller
+    /// than the request concurrency leaves commits waiting for WAL flushes they could share).
     pub fn pool_size(&self) -> usize {
         self.database_pool_size
             .filter(|n| *n > 0)
@@ -95,7 +96,7 @@ impl CommonSettings {
                 let cores = std::thread::available_parallelism()
                     .map(usize::from)
                     .unwrap_or(2);
-                (cores * 4).max(8)
+                (cores * 4).max(16)
             })
     }
 

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::schema::{audit_outbox, targets, tenants};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
-#[diesel(table_name = tenants, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = tenants, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct TenantRow {
     pub id: Uuid,
     pub account_id: String,
@@ -20,7 +20,7 @@ pub struct TenantRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
-#[diesel(table_name = targets, check_for_backend(diesel::pg::Pg))]
+#[diesel(table_name = targets, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct TargetRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -36,9 +36,10 @@ pub struct TargetRow {
     pub trace_id: String,
 }
 
-/// An audit event on its way to the outbox.
+/// An audit event on its way to the outbox. (`treat_none_as_default_value = false` keeps inserts cacheable as
+/// prepared statements; see service-logs' `NewLogRow`.)
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_outbox)]
+#[diesel(table_name = audit_outbox, treat_none_as_default_value = false)]
 pub struct NewOutboxRow {
     pub event_id: Uuid,
     pub account_id: String,

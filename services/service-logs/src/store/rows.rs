@@ -30,8 +30,10 @@ pub struct LogRow {
     pub last_name: String,
 }
 
+/// `treat_none_as_default_value = false`: with diesel's default every field may become DEFAULT, which marks the
+/// INSERT uncacheable, so it was prepared anew on every create (make bench: twice pgbench's PostgreSQL work).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = cluster_logs)]
+#[diesel(table_name = cluster_logs, treat_none_as_default_value = false)]
 pub struct NewLogRow {
     pub id: String,
     pub cluster_uuid: String,

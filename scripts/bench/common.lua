@@ -1,0 +1,45 @@
+-- Shared by create.lua and page.lua (wrk, LuaJIT). Settings come from the environment because wrk runs
+-- setup()/done() in a Lua state that never sees the script arguments:
+--   BENCH_TOKEN     bearer token
+--   BENCH_CLUSTERS  number of seeded clusters (cluster c has the uuid below, as in seed.sql)
+--   BENCH_WRK_OUT   file done() writes one line to: requests duration_s non2xx socket_errors p50_ms p99_ms mean_ms
+local M = {}
+
+M.token = os.getenv("BENCH_TOKEN") or ""
+M.clusters = tonumber(os.getenv("BENCH_CLUSTERS") or "10000")
+
+function M.uuid(c)
+  return string.format("00000000-0000-4000-8000-%012d", c)
+end
+
+function M.cluster_id(c)
+  return string.format("bench%027d", c)
+end
+
+local counter = 0
+
+-- Gives each thread its own random sequence.
+function M.setup(thread)
+  counter = counter + 1
+  thread:set("thread_no", counter)
+end
+
+function M.init()
+  math.randomseed(os.time() * 1000 + (thread_no or 0) * 7919)
+end
+
+function M.done(summary, latency, _requests)
+  local out = os.getenv("BENCH_WRK_OUT")
+  local e = summary.errors
+  local line = string.format("%d %.3f %d %d %.3f %.3f %.3f\n",
+    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.mean / 1000)
+  if out and out ~= "" then
+    local f = assert(io.open(out, "w"))
+    f:write(line)
+    f:close()
+  end
+  io.write("wrk: requests duration_s non2xx socket_errors p50_ms p99_ms mean_ms: ", line)
+end
+
+return M

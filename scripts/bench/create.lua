@@ -1,0 +1,21 @@
+-- wrk script: POST /api/service_logs/v1/cluster_logs with the body osdctl sends, for a random seeded cluster.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local common = require("common")
+
+local headers = {
+  ["Content-Type"] = "application/json",
+  ["Authorization"] = "Bearer " .. common.token,
+}
+local path = "/api/service_logs/v1/cluster_logs"
+local body_fmt = '{"severity":"Info","service_name":"SREManualAction","cluster_uuid":"%s","cluster_id":"%s",'
+  .. '"summary":"bench","description":"d","internal_only":false,"event_stream_id":"","subscription_id":"s",'
+  .. '"doc_references":null}'
+
+setup = common.setup
+init = common.init
+done = common.done
+
+function request()
+  local c = math.random(1, common.clusters)
+  return wrk.format("POST", path, headers, string.format(body_fmt, common.uuid(c), common.cluster_id(c)))
+end

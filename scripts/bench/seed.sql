@@ -1,0 +1,46 @@
+-- Seeds cluster_logs for `make bench` (scripts/bench/run.sh) in ONE statement.
+-- psql variables: rows (e.g. 1000000), clusters (e.g. 10000).
+--
+-- Shape, chosen to look like production:
+--   * rows are inserted in time order (as the service would have written them), spread over the last year, so the
+--     logs of one cluster are scattered over the heap, one page each, like in a real table;
+--   * cluster c (1..clusters) has cluster_uuid '00000000-0000-4000-8000-' || lpad(c, 12, '0') and cluster_id
+--     'bench' || lpad(c, 27, '0') (32 characters); the load generators compute the same strings;
+--   * clusters are picked at random (about rows/clusters logs each), account_id is one of 100 accounts per cluster,
+--     about 10 % of logs are internal_only, severities and service_names follow a skewed spread;
+--   * ids are 27 alphanumeric characters ('0'-padded hex), unique; the service's own KSUIDs never collide with them.
+SELECT setseed(0.4242);
+
+INSERT INTO cluster_logs (
+    id, cluster_uuid, cluster_id, subscription_id, account_id, severity, service_name, summary, description,
+    internal_only, log_type, doc_references, event_stream_id, "timestamp", username, created_at, created_by, email,
+    first_name, last_name)
+SELECT
+    lpad(to_hex(g.i), 27, '0'),
+    '00000000-0000-4000-8000-' || lpad(g.c::text, 12, '0'),
+    'bench' || lpad(g.c::text, 27, '0'),
+    'sub' || lpad(g.c::text, 24, '0'),
+    'acc-' || (1 + g.c % 100),
+    (ARRAY['Info', 'Info', 'Info', 'Info', 'Info', 'Warning', 'Warning', 'Error', 'Debug', 'Major'])[1 + g.i % 10],
+    (ARRAY['SREManualAction', 'SREManualAction', 'ClusterLifecycle', 'ClusterLifecycle', 'UpgradeService',
+           'LimitedSupport', 'HealthCheck', 'Autoscaler', 'ClusterService', 'OCMBilling'])[1 + (g.i / 7) % 10],
+    'Bench log ' || g.i || ' of cluster ' || g.c,
+    'Seeded by make bench. Your cluster did something noteworthy; see the documentation for details. Log #' || g.i,
+    g.i % 10 = 3,
+    (ARRAY['', '', '', 'cluster-lifecycle', 'cluster-state-updates', 'capacity-management'])[1 + g.i % 6],
+    CASE WHEN g.i % 5 = 0 THEN ARRAY['https://docs.openshift.com/rosa/welcome/index.html'] ELSE '{}'::text[] END,
+    'E' || lpad(to_hex(g.i), 26, '0'),
+    g.ts,
+    CASE WHEN g.i % 4 = 0 THEN 'sre-' || (g.i % 50) ELSE '' END,
+    g.ts + (g.i % 60) * interval '1 second',
+    CASE WHEN g.i % 4 = 0 THEN 'sre-' || (g.i % 50) ELSE 'service-account-bench' END,
+    CASE WHEN g.i % 4 = 0 THEN 'sre-' || (g.i % 50) || '@example.com' ELSE '' END,
+    '',
+    ''
+FROM (
+    SELECT
+        s.i,
+        1 + floor(random() * :clusters)::int AS c,
+        now() - interval '365 days' * (1 - s.i::float8 / :rows) - random() * interval '10 minutes' AS ts
+    FROM generate_series(1, :rows) AS s(i)
+) AS g;
