@@ -3,6 +3,8 @@
 --   BENCH_TOKEN     bearer token
 --   BENCH_CLUSTERS  number of seeded clusters (cluster c has the uuid below, as in seed.sql)
 --   BENCH_WRK_OUT   file done() writes one line to: requests duration_s non2xx socket_errors p50_ms p99_ms mean_ms
+-- and, for the logs-router scripts (tenant-create.lua, target-patch.lua):
+--   BENCH_TOKENS_FILE  one bearer token a line; line k acts for the account acc-k
 local M = {}
 
 M.token = os.getenv("BENCH_TOKEN") or ""
@@ -14,6 +16,20 @@ end
 
 function M.cluster_id(c)
   return string.format("bench%027d", c)
+end
+
+-- The router's tokens, one per account (line k: acc-k), or an empty list when BENCH_TOKENS_FILE is not set.
+function M.load_tokens()
+  local tokens = {}
+  local path = os.getenv("BENCH_TOKENS_FILE")
+  if path and path ~= "" then
+    for line in io.lines(path) do
+      if line ~= "" then
+        tokens[#tokens + 1] = line
+      end
+    end
+  end
+  return tokens
 end
 
 local counter = 0

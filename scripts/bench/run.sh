@@ -1,40 +1,59 @@
 #!/usr/bin/env bash
-# `make bench`: measures service-logs against raw PostgreSQL doing the same SQL, in one run.
+# `make bench`: measures service-logs and logs-router against raw PostgreSQL doing the same SQL, and the audit
+# delivery from logs-router to service-logs, in one run. It builds the release binaries (cargo build --release --bins;
+# skip with BENCH_SKIP_BUILD=1), finds PostgreSQL (scripts/ensure-postgres.sh), then runs three parts, one after the
+# other (BENCH_PARTS), each on databases of its own, recreated for the run:
 #
-#   1. builds the release binary (cargo build --release -p service-logs; skip with BENCH_SKIP_BUILD=1);
-#   2. finds PostgreSQL (scripts/ensure-postgres.sh), drops and recreates the database service_logs_bench,
-#      starts `target/release/service-logs serve` on it (it migrates), seeds cluster_logs with one
-#      INSERT ... SELECT FROM generate_series (scripts/bench/seed.sql), then VACUUM ANALYZE;
-#   3. for each scenario, one after the other (never at the same time), a warm-up then a measurement:
-#        cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + page.sql
-#        create-log    service: wrk + create.lua    raw: pgbench -M prepared + create.sql
-#      at the same concurrency (wrk connections = pgbench clients) and duration;
-#   4. prints a table (req/s, p50, p99 for both, ratio service/raw) and, under it, where the CPU went (microseconds
-#      per request of the load generator, the service, PostgreSQL and the rest), and writes both to
-#      target/bench/results.txt (wrk's and pgbench's own outputs and per-transaction logs are beside it);
-#      on exit the service is stopped and the database dropped.
+#   logs    service-logs against pgbench (this file):
+#             1. drops and recreates the database service_logs_bench,
+#                starts `target/release/service-logs serve` on it (it migrates), seeds cluster_logs with one
+#                INSERT ... SELECT FROM generate_series (scripts/bench/seed.sql), then VACUUM ANALYZE;
+#             2. for each scenario, one after the other (never at the same time), a warm-up then a measurement:
+#                  cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + page.sql
+#                  create-log    service: wrk + create.lua    raw: pgbench -M prepared + create.sql
+#                at the same concurrency (wrk connections = pgbench clients) and duration;
+#             3. stops the service and drops its database (~1.2 GB) before the next part.
+#   router  logs-router against pgbench running the store's transactions, outbox insert included (router.sh):
+#             tenant-create (POST /v1/tenants) and target-patch (PATCH /v1/tenants/{id}/targets/{tid}).
+#   audit   end-to-end audit delivery, router call to stored log in service-logs (audit.sh): events/s and delivery
+#           lag p50/p99 under a steady (paced) router load and under a saturating one, and how fast a backlog drains
+#           after a service-logs outage.
 #
-# The service, wrk and pgbench each run in their own session (setsid). Linux schedules each session as one
+# Each part writes its tables (req/s, p50, p99 for both sides and the ratio service/raw; under them, where the CPU went,
+# in microseconds per request of the load generator, the service, PostgreSQL and the rest) to target/bench/results.txt
+# as soon as it has them (wrk's and pgbench's own outputs and per-transaction logs are beside it); the whole file is
+# printed at the end. On exit every service started is stopped and every database created is dropped.
+#
+# The services, wrk and pgbench each run in their own session (setsid). Linux schedules each session as one
 # "autogroup" with an equal CPU share (kernel.sched_autogroup_enabled=1), and every PostgreSQL backend is a session
 # of its own; left in one shared session, the service and wrk would fight over ONE share against 16 backends,
 # which shows up as p99 latencies of hundreds of milliseconds that have nothing to do with the service's code.
 # Separate sessions are also what a real deployment looks like (service, clients and database apart).
 #
 # Environment (all optional):
-#   BENCH_ROWS         logs to seed                                 (default 1000000)
-#   BENCH_CLUSTERS     clusters they are spread over                (default 10000)
+#   BENCH_PARTS        which parts, in this order                   (default "logs router audit")
+#   BENCH_ROWS         logs to seed (logs)                          (default 1000000)
+#   BENCH_CLUSTERS     clusters they are spread over (logs)         (default 10000)
 #   BENCH_CONCURRENCY  wrk connections = pgbench clients            (default 16)
 #   BENCH_DURATION     seconds of each measurement                  (default 20)
 #   BENCH_WARMUP       seconds of the warm-up before each one       (default 3)
 #   BENCH_THREADS      wrk threads = pgbench -j                     (default 2)
-#   BENCH_BIND_ADDR    where the service listens                    (default 127.0.0.1:18000)
-#   BENCH_SKIP_BUILD   =1: use the existing target/release/service-logs
-#   BENCH_KEEP_DB      =1: keep the database service_logs_bench afterwards (default: dropped, it is ~1.2 GB)
-#   DATABASE_POOL_SIZE, HTTP_WORKERS   passed on to the service when set (see the service's settings)
+#   BENCH_BIND_ADDR    where service-logs listens                   (default 127.0.0.1:18000)
+#   BENCH_ROUTER_BIND_ADDR  where logs-router listens               (default 127.0.0.1:18080)
+#   BENCH_ACCOUNTS     accounts (tokens) the router load rotates    (default 1024)
+#   BENCH_AUDIT_CONNECTIONS  wrk connections of the audit load      (default 4)
+#   BENCH_AUDIT_RATE   requests/s the steady audit load aims at     (default 200; paced with wrk's delay())
+#   BENCH_AUDIT_SATURATE  seconds of the unpaced audit load         (default 10)
+#   BENCH_AUDIT_CALLS  calls made while service-logs is down        (default 5000)
+#   BENCH_AUDIT_TIMEOUT  seconds to wait for the outbox to drain    (default 180)
+#   BENCH_SKIP_BUILD   =1: use the existing target/release binaries
+#   BENCH_KEEP_DB      =1: keep the databases afterwards (service_logs_bench is ~1.2 GB)
+#   DATABASE_POOL_SIZE, HTTP_WORKERS   passed on to the services when set (see their settings)
 #   PG_ADMIN_URL, PG_FORCE_LOCAL, ...  as for scripts/ensure-postgres.sh
 #   CARGO, CARGO_TARGET_DIR            as for cargo
 #
-# Exit status: 0 when every request succeeded (whatever the ratios), 1 when a run had errors or failed.
+# Exit status: 0 when every request succeeded and every audit event was stored (whatever the ratios), 1 when a run
+# had errors or failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,6 +67,7 @@ die() {
   exit 1
 }
 
+PARTS=${BENCH_PARTS:-logs router audit}
 ROWS=${BENCH_ROWS:-1000000}
 CLUSTERS=${BENCH_CLUSTERS:-10000}
 CONC=${BENCH_CONCURRENCY:-16}
@@ -55,18 +75,31 @@ DURATION=${BENCH_DURATION:-20}
 WARMUP=${BENCH_WARMUP:-3}
 THREADS=${BENCH_THREADS:-2}
 BIND=${BENCH_BIND_ADDR:-127.0.0.1:18000}
-DB_NAME=service_logs_bench
+ROUTER_BIND=${BENCH_ROUTER_BIND_ADDR:-127.0.0.1:18080}
+ACCOUNTS=${BENCH_ACCOUNTS:-1024}
+AUDIT_CONC=${BENCH_AUDIT_CONNECTIONS:-4}
+AUDIT_RATE=${BENCH_AUDIT_RATE:-200}
+AUDIT_SATURATE=${BENCH_AUDIT_SATURATE:-10}
+AUDIT_CALLS=${BENCH_AUDIT_CALLS:-5000}
+AUDIT_TIMEOUT=${BENCH_AUDIT_TIMEOUT:-180}
 SECRET=bench-secret
 CARGO=${CARGO:-cargo}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET_DIR/release/service-logs
+ROUTER_BIN=$TARGET_DIR/release/logs-router
 OUT=$TARGET_DIR/bench
+RESULTS=$OUT/results.txt
 
-for v in ROWS CLUSTERS CONC DURATION WARMUP THREADS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v/CONC/CONCURRENCY} must be a positive integer (got '${!v}')"
+for v in ROWS CLUSTERS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_RATE AUDIT_SATURATE AUDIT_CALLS \
+  AUDIT_TIMEOUT; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "a BENCH_ variable for $v must be a positive integer (got '${!v}')"
 done
 [ "$CLUSTERS" -le 999999999999 ] || die "BENCH_CLUSTERS must fit in 12 digits"
 [ "$THREADS" -le "$CONC" ] || THREADS=$CONC
+want() { [[ " $PARTS " == *" $1 "* ]]; }
+for p in $PARTS; do
+  case $p in logs | router | audit) ;; *) die "unknown part '$p' in BENCH_PARTS (logs, router, audit)" ;; esac
+done
 mkdir -p "$OUT"
 
 # --- tools ----------------------------------------------------------------------------------------
@@ -92,31 +125,45 @@ need setsid util-linux
 command -v pgbench >/dev/null 2>&1 || die "pgbench still missing after installing postgresql-contrib"
 
 # --- build ----------------------------------------------------------------------------------------
+# The workspace's binaries (service-logs and logs-router), as `cargo build --release --bins` makes them: building only
+# some packages would unify features differently and make the next workspace build recompile several crates.
 if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
-  log "$CARGO build --release -p service-logs"
-  "$CARGO" build --release -p service-logs
+  log "$CARGO build --release --bins"
+  "$CARGO" build --release --bins
 fi
-[ -x "$BIN" ] || die "$BIN not found (build it: cargo build --release -p service-logs)"
+if want logs || want audit; then
+  [ -x "$BIN" ] || die "$BIN not found (build it: cargo build --release --bins)"
+fi
+if want router || want audit; then
+  [ -x "$ROUTER_BIN" ] || die "$ROUTER_BIN not found (build it: cargo build --release --bins)"
+fi
 
-# --- database -------------------------------------------------------------------------------------
+# --- databases ------------------------------------------------------------------------------------
 log "finding PostgreSQL"
 ADMIN_URL=$(scripts/ensure-postgres.sh)
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
-log "recreating database $DB_NAME"
-psql_admin -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null
-DB_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$DB_NAME")
-psql_db() { psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$DB_URL" "$@"; }
+DATABASES=()
+# fresh_database <name>: drops and recreates it (it is dropped again on exit); sets FRESH_URL to its URL.
+fresh_database() {
+  log "recreating database $1"
+  psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+  DATABASES+=("$1")
+  FRESH_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$1")
+}
+# drop_database <name>: drops it now (unless BENCH_KEEP_DB=1) rather than on exit.
+drop_database() {
+  local d kept=()
+  for d in "${DATABASES[@]}"; do [ "$d" = "$1" ] || kept+=("$d"); done
+  DATABASES=("${kept[@]}")
+  [ "${BENCH_KEEP_DB:-}" != 1 ] || return 0
+  log "dropping database $1 (BENCH_KEEP_DB=1 keeps it)"
+  psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || warn "could not drop $1"
+}
 
-# --- service --------------------------------------------------------------------------------------
-HOST=${BIND%:*}
-PORT=${BIND##*:}
-BASE=http://$BIND
-if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
-  die "something already listens on $BIND (set BENCH_BIND_ADDR)"
-fi
-
-SERVICE_PID=""
+# --- services -------------------------------------------------------------------------------------
+declare -A SERVICE_PIDS=()
 CHILD_PID=""
+STARTED_PID=""
 # in_session <command...>: runs the command in a session of its own (see the top) and waits for it; `wait` is
 # interrupted by Ctrl-C, and cleanup stops the command.
 in_session() {
@@ -128,73 +175,68 @@ in_session() {
   return "$rc"
 }
 
+# Settings a developer's shell may hold that would change what the services do; the bench sets its own.
+SERVICE_UNSET=(-u SERVICE_LOGS_TOKEN_FILE -u CREDENTIALS_KEY_PREVIOUS -u AUTH_JWKS_URL -u AUTH_JWKS_FILE
+  -u AUTH_ISSUER -u AUTH_AUDIENCE -u OTEL_EXPORTER_OTLP_ENDPOINT)
+SERVICE_ENV=(AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
+
+port_free() { ! (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+
+# start_service <label> <bind addr> <binary> [VAR=value...]: starts `<binary> serve` in a session of its own with the
+# common settings, the given ones and BIND_ADDR, waits until /readyz answers 200; sets STARTED_PID. Log: $OUT/<label>.log.
+start_service() {
+  local label=$1 bind=$2 bin=$3 pid deadline
+  shift 3
+  port_free "$bind" || die "something already listens on $bind (see the BENCH_*BIND_ADDR settings)"
+  log "starting ${bin#"$ROOT"/} serve on $bind (log: ${OUT#"$ROOT"/}/$label.log)"
+  # setsid execs (a background job of a script is not a group leader), so $! is the service itself.
+  setsid env "${SERVICE_UNSET[@]}" "${SERVICE_ENV[@]}" BIND_ADDR="$bind" "$@" "$bin" serve >>"$OUT/$label.log" 2>&1 &
+  pid=$!
+  SERVICE_PIDS[$label]=$pid
+  sleep 0.2
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = setsid ]; then
+    warn "setsid forked: pid $pid is setsid, not $label; it may outlive this script"
+  fi
+  deadline=$((SECONDS + 60))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$bind/readyz" || true)" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || die "$label exited before it was ready; see $OUT/$label.log"
+    [ "$SECONDS" -lt "$deadline" ] || die "$label not ready on http://$bind/readyz within 60 s; see $OUT/$label.log"
+    sleep 0.3
+  done
+  STARTED_PID=$pid
+}
+
+# stop_service <label>: SIGTERM, then SIGKILL after 10 s.
+stop_service() {
+  local pid=${SERVICE_PIDS[$1]:-} i
+  unset "SERVICE_PIDS[$1]"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  log "stopping $1 (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 40); do
+    kill -0 "$pid" 2>/dev/null || break
+    [ "$i" = 40 ] && kill -KILL "$pid" 2>/dev/null
+    sleep 0.25
+  done
+  wait "$pid" 2>/dev/null || true
+}
+
 cleanup() {
-  local rc=$? i
+  local rc=$? label db
   trap - EXIT INT TERM
   if [ -n "$CHILD_PID" ]; then
     kill -TERM "$CHILD_PID" 2>/dev/null || true
     wait "$CHILD_PID" 2>/dev/null || true
   fi
-  if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then
-    log "stopping service-logs (pid $SERVICE_PID)"
-    kill -TERM "$SERVICE_PID" 2>/dev/null || true
-    for i in $(seq 1 40); do
-      kill -0 "$SERVICE_PID" 2>/dev/null || break
-      [ "$i" = 40 ] && kill -KILL "$SERVICE_PID" 2>/dev/null
-      sleep 0.25
-    done
-    wait "$SERVICE_PID" 2>/dev/null || true
-  fi
-  if [ -n "${ADMIN_URL:-}" ] && [ "${BENCH_KEEP_DB:-}" != 1 ]; then
-    log "dropping database $DB_NAME (BENCH_KEEP_DB=1 keeps it)"
-    psql_admin -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || warn "could not drop $DB_NAME"
+  for label in "${!SERVICE_PIDS[@]}"; do stop_service "$label"; done
+  if [ -n "${ADMIN_URL:-}" ]; then
+    for db in "${DATABASES[@]}"; do drop_database "$db"; done
   fi
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-SERVICE_ENV=(DATABASE_URL="$DB_URL" BIND_ADDR="$BIND" AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
-log "starting $BIN serve on $BIND (log: $OUT/service.log)"
-# setsid execs (a background job of a script is not a group leader), so $! is the service itself.
-setsid env "${SERVICE_ENV[@]}" "$BIN" serve >"$OUT/service.log" 2>&1 &
-SERVICE_PID=$!
-sleep 0.2
-if [ "$(cat "/proc/$SERVICE_PID/comm" 2>/dev/null || true)" = setsid ]; then
-  warn "setsid forked: pid $SERVICE_PID is setsid, not the service; it may outlive this script"
-fi
-
-deadline=$((SECONDS + 60))
-until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/readyz" || true)" = 200 ]; do
-  kill -0 "$SERVICE_PID" 2>/dev/null || die "service-logs exited before it was ready; see $OUT/service.log"
-  [ "$SECONDS" -lt "$deadline" ] || die "service-logs not ready on $BASE/readyz within 60 s; see $OUT/service.log"
-  sleep 0.3
-done
-
-# --- seed -----------------------------------------------------------------------------------------
-log "seeding $ROWS logs over $CLUSTERS clusters (one INSERT ... SELECT)"
-t0=$SECONDS
-psql_db -v rows="$ROWS" -v clusters="$CLUSTERS" -f "$HERE/seed.sql" >/dev/null
-t1=$SECONDS
-log "seeded in $((t1 - t0)) s; VACUUM ANALYZE (sets the visibility map and statistics, as autovacuum would)"
-psql_db -c 'VACUUM ANALYZE cluster_logs' >/dev/null
-log "vacuumed in $((SECONDS - t1)) s; table with indexes: $(psql_db -c "SELECT pg_size_pretty(pg_total_relation_size('cluster_logs'))")"
-
-# --- token and sanity checks ------------------------------------------------------------------------
-TOKEN=$(AUTH_HS256_SECRET=$SECRET "$BIN" token --sub bench --account acc-1 \
-  --permission service-logs.log.create --permission service-logs.log.read-internal | tr -d '\r\n')
-[ -n "$TOKEN" ] || die "'$BIN token' printed nothing"
-
-probe_uuid=$(printf '00000000-0000-4000-8000-%012d' 1)
-code=$(curl -s -o "$OUT/probe-page.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-  "$BASE/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=20&orderBy=timestamp%20desc")
-[ "$code" = 200 ] || die "cluster page answered $code, not 200: $(head -c 500 "$OUT/probe-page.json")"
-grep -q '"total":[1-9]' "$OUT/probe-page.json" || warn "cluster 1 has no logs: $(head -c 200 "$OUT/probe-page.json")"
-code=$(curl -s -o "$OUT/probe-create.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
-  -H 'Content-Type: application/json' "$BASE/api/service_logs/v1/cluster_logs" \
-  -d "{\"severity\":\"Info\",\"service_name\":\"SREManualAction\",\"cluster_uuid\":\"$probe_uuid\",\"summary\":\"probe\"}")
-[ "$code" = 201 ] || die "create answered $code, not 201: $(head -c 500 "$OUT/probe-create.json")"
 
 # --- measurements ---------------------------------------------------------------------------------
 FAILED=0
@@ -208,68 +250,82 @@ percentiles() {
 
 # --- CPU accounting: where the machine's time goes during each measurement ---------------------------
 HZ=$(getconf CLK_TCK)
-# cpu_snapshot: sets SNAP to "total busy postgres service client" in clock ticks: all CPU time, its non-idle
+SVC_PIDS="" # the service under test (its CPU is the "service" column)
+AUX_PIDS="" # a second service (audit: service-logs behind the router)
+# cpu_snapshot: sets SNAP to "total busy postgres service client aux" in clock ticks: all CPU time, its non-idle
 # part, every `postgres` process (plus the postmaster's reaped children: pgbench's finished backends), the
-# service, and this script's finished children (wrk, pgbench). Not in a subshell: `times` must see our children.
+# service(s), this script's finished children (wrk, pgbench, psql) and the second service. Not in a subshell: `times`
+# must see our children.
 cpu_snapshot() {
-  local stat pm pg svc child
+  local stat pm pg svc child aux
   stat=$(awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8, $2 + $3 + $4 + $7 + $8 }' /proc/stat)
   pm=$(pgrep -o -x postgres || true)
   pg=$({
     for p in $(pgrep -x postgres || true); do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done
     if [ -n "$pm" ]; then awk '{ print $16 + $17 }' "/proc/$pm/stat" 2>/dev/null || true; fi
   } | awk '{ s += $1 } END { print s + 0 }')
-  svc=$(awk '{ print $14 + $15 }' "/proc/$SERVICE_PID/stat" 2>/dev/null || echo 0)
+  svc=$(pid_ticks "$SVC_PIDS")
+  aux=$(pid_ticks "$AUX_PIDS")
   times >"$OUT/.times"
   child=$(tail -n1 "$OUT/.times" | awk -v hz="$HZ" '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
     printf "%d", t * hz }')
-  SNAP="$stat $pg $svc $child"
+  SNAP="$stat $pg $svc $child $aux"
+}
+# pid_ticks "<pid...>": their user + system clock ticks
+pid_ticks() {
+  local p
+  for p in $1; do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done | awk '{ s += $1 } END { print s + 0 }'
 }
 
 # cpu_row <label> <requests> <snapshot before> <snapshot after>: one line of CPU microseconds per request
 cpu_row() {
   awk -v l="$1" -v n="$2" -v hz="$HZ" -v a="$3" -v b="$4" 'BEGIN {
-    split(a, x, " "); split(b, y, " "); for (i = 1; i <= 5; i++) d[i] = y[i] - x[i]
+    split(a, x, " "); split(b, y, " "); for (i = 1; i <= 6; i++) d[i] = y[i] - x[i]
     us = 1e6 / hz / (n > 0 ? n : 1)
-    other = (d[2] - d[3] - d[4] - d[5]) * us
+    other = (d[2] - d[3] - d[4] - d[5] - d[6]) * us
     if (other < 0.5) other = 0 # clock-tick rounding
-    printf "%-22s %7.0f %8.0f %9.0f %6.0f | %4.0f%%", l, d[5] * us, d[4] * us, d[3] * us, other,
+    printf "%-22s %7.0f %8.0f %9.0f %6.0f | %4.0f%%", l, d[5] * us, (d[4] + d[6]) * us, d[3] * us, other,
       (d[1] > 0 ? 100 * d[2] / d[1] : 0) }'
 }
 
-# run_wrk <scenario> <lua>: sets W_RPS W_P50 W_P99 (ms) and W_CPU
+# run_wrk <scenario> <lua> <base url>: sets W_RPS W_P50 W_P99 (ms) and W_CPU. The Lua script's settings are in
+# the environment (exported by the part); BENCH_NAME_PREFIX tells the warm-up's requests from the measurement's.
 run_wrk() {
-  local name=$1 lua=$HERE/$2 res=$OUT/wrk-$1.result requests dur non2xx sockerr rest before
-  export BENCH_TOKEN=$TOKEN BENCH_CLUSTERS=$CLUSTERS
+  local name=$1 lua=$HERE/$2 base=$3 res=$OUT/wrk-$1.result requests dur non2xx sockerr rest before
+  export BENCH_WRK_THREADS=$THREADS
   log "$name via service: warm-up ${WARMUP}s"
-  BENCH_WRK_OUT=$OUT/wrk-$name.warmup in_session wrk -t "$THREADS" -c "$CONC" -d "${WARMUP}s" -s "$lua" "$BASE" >/dev/null
+  BENCH_NAME_PREFIX=w BENCH_WRK_OUT=$OUT/wrk-$name.warmup \
+    in_session wrk -t "$THREADS" -c "$CONC" -d "${WARMUP}s" -s "$lua" "$base" >/dev/null
   log "$name via service: wrk -t $THREADS -c $CONC -d ${DURATION}s"
   rm -f "$res"
   cpu_snapshot
   before=$SNAP
-  BENCH_WRK_OUT=$res in_session wrk -t "$THREADS" -c "$CONC" -d "${DURATION}s" -s "$lua" "$BASE" >"$OUT/wrk-$name.txt"
+  BENCH_NAME_PREFIX=m BENCH_WRK_OUT=$res \
+    in_session wrk -t "$THREADS" -c "$CONC" -d "${DURATION}s" -s "$lua" "$base" >"$OUT/wrk-$name.txt"
   cpu_snapshot
   [ -s "$res" ] || die "wrk wrote no result for $name; see $OUT/wrk-$name.txt"
   read -r requests dur non2xx sockerr W_P50 W_P99 rest <"$res"
   W_CPU=$(cpu_row "$name service" "$requests" "$before" "$SNAP")
   W_RPS=$(awk -v n="$requests" -v d="$dur" 'BEGIN { printf "%.1f", n / d }')
   if [ "$non2xx" != 0 ] || [ "$sockerr" != 0 ]; then
-    warn "$name via service: $non2xx non-2xx answers and $sockerr socket errors out of $requests (see $OUT/service.log)"
+    warn "$name via service: $non2xx non-2xx answers and $sockerr socket errors out of $requests (see $OUT/*.log)"
     FAILED=1
   fi
 }
 
-# run_pgbench <scenario> <sql>: sets P_TPS P_P50 P_P99 (ms) and P_CPU
+# run_pgbench <scenario> <sql> <database url> [pgbench arguments...]: sets P_TPS P_P50 P_P99 (ms) and P_CPU
 run_pgbench() {
-  local name=$1 sql=$HERE/$2 prefix=$OUT/pgbench-$1 failed before txns
-  local args=(-n -M prepared -c "$CONC" -j "$THREADS" -f "$sql" -D clusters="$CLUSTERS")
+  local name=$1 sql=$HERE/$2 db=$3 prefix=$OUT/pgbench-$1 failed before txns
+  shift 3
+  local args=(-n -M prepared -c "$CONC" -j "$THREADS" -f "$sql" "$@")
   log "$name via pgbench: warm-up ${WARMUP}s"
-  in_session pgbench "${args[@]}" -T "$WARMUP" "$DB_URL" >/dev/null 2>&1 || die "pgbench warm-up of $name failed"
+  in_session pgbench "${args[@]}" -T "$WARMUP" "$db" >"$OUT/pgbench-$name.warmup" 2>&1 \
+    || die "pgbench warm-up of $name failed; see $OUT/pgbench-$name.warmup"
   log "$name via pgbench: pgbench -M prepared -c $CONC -j $THREADS -T $DURATION"
   rm -f "$prefix".*
   cpu_snapshot
   before=$SNAP
-  in_session pgbench "${args[@]}" -T "$DURATION" --log --log-prefix="$prefix" "$DB_URL" >"$OUT/pgbench-$name.txt" 2>&1 \
+  in_session pgbench "${args[@]}" -T "$DURATION" --log --log-prefix="$prefix" "$db" >"$OUT/pgbench-$name.txt" 2>&1 \
     || die "pgbench $name failed; see $OUT/pgbench-$name.txt"
   sleep 0.3 # let the postmaster reap pgbench's backends, so that their CPU time is counted
   cpu_snapshot
@@ -288,10 +344,15 @@ run_pgbench() {
 }
 
 declare -A ROW CPU
+BEFORE_SIDE=: # a command run before each side of a scenario (the router part resets its tables)
+# scenario <name> <lua> <base url> <sql> <database url> [pgbench arguments...]
 scenario() {
-  local name=$1 lua=$2 sql=$3 ratio
-  run_wrk "$name" "$lua"
-  run_pgbench "$name" "$sql"
+  local name=$1 lua=$2 base=$3 sql=$4 db=$5 ratio
+  shift 5
+  $BEFORE_SIDE
+  run_wrk "$name" "$lua" "$base"
+  $BEFORE_SIDE
+  run_pgbench "$name" "$sql" "$db" "$@"
   ratio=$(awk -v a="$W_RPS" -v b="$P_TPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
   ROW[$name]=$(printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s' \
     "$name" "$W_RPS" "$W_P50" "$W_P99" "$P_TPS" "$P_P50" "$P_P99" "$ratio")
@@ -299,26 +360,87 @@ scenario() {
   log "${ROW[$name]}"
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-# Reads first, on the freshly vacuumed table; then the inserts (which grow it by a few percent).
-scenario cluster-page page.lua page.sql
-scenario create-log create.lua create.sql
+# report_ratios <scenario...>: the ratio table and the CPU table of these scenarios, appended to the results
+report_ratios() {
+  local s
+  {
+    printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s\n' \
+      scenario "service req/s" "p50 ms" "p99 ms" "pgbench tps" "p50 ms" "p99 ms" ratio
+    for s in "$@"; do printf '%s\n' "${ROW[$s]}"; done
+    echo
+    printf '%-22s %7s %8s %9s %6s | %5s\n' "CPU us per request" client service postgres other busy
+    for s in "$@"; do printf '%s\n' "${CPU[$s]}"; done
+    echo "(other = kernel work outside the processes, e.g. loopback TCP, plus anything else running on the machine)"
+    echo
+  } >>"$RESULTS"
+}
 
-# --- report ---------------------------------------------------------------------------------------
+# --- part: service-logs -----------------------------------------------------------------------------
+part_logs() {
+  local db_url token probe_uuid code t0 t1
+  fresh_database service_logs_bench
+  db_url=$FRESH_URL
+  psql_db() { psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$db_url" "$@"; }
+  start_service service-logs "$BIND" "$BIN" DATABASE_URL="$db_url"
+  SVC_PIDS=$STARTED_PID AUX_PIDS=""
+
+  log "seeding $ROWS logs over $CLUSTERS clusters (one INSERT ... SELECT)"
+  t0=$SECONDS
+  psql_db -v rows="$ROWS" -v clusters="$CLUSTERS" -f "$HERE/seed.sql" >/dev/null
+  t1=$SECONDS
+  log "seeded in $((t1 - t0)) s; VACUUM ANALYZE (sets the visibility map and statistics, as autovacuum would)"
+  psql_db -c 'VACUUM ANALYZE cluster_logs' >/dev/null
+  log "vacuumed in $((SECONDS - t1)) s; table with indexes: $(psql_db -c "SELECT pg_size_pretty(pg_total_relation_size('cluster_logs'))")"
+
+  # token and sanity checks
+  token=$(AUTH_HS256_SECRET=$SECRET "$BIN" token --sub bench --account acc-1 \
+    --permission service-logs.log.create --permission service-logs.log.read-internal | tr -d '\r\n')
+  [ -n "$token" ] || die "'$BIN token' printed nothing"
+  probe_uuid=$(printf '00000000-0000-4000-8000-%012d' 1)
+  code=$(curl -s -o "$OUT/probe-page.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    "http://$BIND/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=20&orderBy=timestamp%20desc")
+  [ "$code" = 200 ] || die "cluster page answered $code, not 200: $(head -c 500 "$OUT/probe-page.json")"
+  grep -q '"total":[1-9]' "$OUT/probe-page.json" || warn "cluster 1 has no logs: $(head -c 200 "$OUT/probe-page.json")"
+  code=$(curl -s -o "$OUT/probe-create.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' "http://$BIND/api/service_logs/v1/cluster_logs" \
+    -d "{\"severity\":\"Info\",\"service_name\":\"SREManualAction\",\"cluster_uuid\":\"$probe_uuid\",\"summary\":\"probe\"}")
+  [ "$code" = 201 ] || die "create answered $code, not 201: $(head -c 500 "$OUT/probe-create.json")"
+
+  export BENCH_TOKEN=$token BENCH_CLUSTERS=$CLUSTERS
+  # Reads first, on the freshly vacuumed table; then the inserts (which grow it by a few percent).
+  scenario cluster-page page.lua "http://$BIND" page.sql "$db_url" -D clusters="$CLUSTERS"
+  scenario create-log create.lua "http://$BIND" create.sql "$db_url" -D clusters="$CLUSTERS"
+
+  printf '## service-logs (rows=%s clusters=%s)\n' "$ROWS" "$CLUSTERS" >>"$RESULTS"
+  report_ratios create-log cluster-page
+  stop_service service-logs
+  drop_database service_logs_bench
+}
+
+# shellcheck source=scripts/bench/router.sh
+. "$HERE/router.sh"
+# shellcheck source=scripts/bench/audit.sh
+. "$HERE/audit.sh"
+
+# --- run ------------------------------------------------------------------------------------------
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+if [ -n "$(git status --porcelain -- services crates migrations Cargo.toml Cargo.lock 2>/dev/null || true)" ]; then
+  commit="$commit (+ uncommitted changes to the Rust code)"
+fi
 {
-  printf '# make bench, %s, commit %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-  printf '# rows=%s clusters=%s concurrency=%s duration=%ss warmup=%ss threads=%s; %s cores; load average before: %s\n' \
-    "$ROWS" "$CLUSTERS" "$CONC" "$DURATION" "$WARMUP" "$THREADS" "$(nproc)" "$LOAD_BEFORE"
-  printf '# %s; %s; service: %s%s%s\n' "$(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)" "$(pgbench --version)" \
-    "${BIN#"$ROOT"/}" "${DATABASE_POOL_SIZE:+ DATABASE_POOL_SIZE=$DATABASE_POOL_SIZE}" "${HTTP_WORKERS:+ HTTP_WORKERS=$HTTP_WORKERS}"
-  printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s\n' \
-    scenario "service req/s" "p50 ms" "p99 ms" "pgbench tps" "p50 ms" "p99 ms" ratio
-  printf '%s\n' "${ROW[create-log]}" "${ROW[cluster-page]}"
+  printf '# make bench, %s, commit %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$commit"
+  printf '# parts=%s concurrency=%s duration=%ss warmup=%ss threads=%s; %s cores; load average before: %s\n' \
+    "$PARTS" "$CONC" "$DURATION" "$WARMUP" "$THREADS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '# %s; %s; release binaries%s%s\n' "$(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)" "$(pgbench --version)" \
+    "${DATABASE_POOL_SIZE:+ DATABASE_POOL_SIZE=$DATABASE_POOL_SIZE}" "${HTTP_WORKERS:+ HTTP_WORKERS=$HTTP_WORKERS}"
   echo
-  printf '%-22s %7s %8s %9s %6s | %5s\n' "CPU us per request" client service postgres other busy
-  printf '%s\n' "${CPU[create-log]}" "${CPU[cluster-page]}"
-  echo "(other = kernel work outside the processes, e.g. loopback TCP, plus anything else running on the machine)"
-} | tee "$OUT/results.txt"
-echo "(written to ${OUT#"$ROOT"/}/results.txt; raw outputs beside it)"
+} >"$RESULTS"
 
-[ "$FAILED" = 0 ] || die "some requests failed; the figures above are not valid"
+for p in $PARTS; do
+  "part_$p"
+done
+
+cat "$RESULTS"
+echo "(written to ${RESULTS#"$ROOT"/}; raw outputs beside it)"
+
+[ "$FAILED" = 0 ] || die "some requests failed or some audit events were not stored; the figures above are not valid"
