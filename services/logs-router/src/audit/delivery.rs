@@ -26,8 +26,9 @@ use platform::health::Degradation;
 
 /// Rows claimed per transaction.
 const BATCH: i64 = 50;
-/// How often an idle worker looks for new rows.
-const IDLE_POLL: Duration = Duration::from_millis(200);
+/// How often an idle worker looks for new rows: the floor of the delivery lag (make bench: 200 ms gave p50 ≈ 100 ms
+/// at steady load; one indexed query per tick is cheap).
+const IDLE_POLL: Duration = Duration::from_millis(50);
 const BACKOFF_BASE_MS: u64 = 200;
 const BACKOFF_CAP_MS: u64 = 30_000;
 /// Delivered rows are kept this many days, then purged (hourly).

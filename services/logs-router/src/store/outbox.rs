@@ -41,7 +41,9 @@ pub async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<
 pub async fn mark_delivered(conn: &mut AsyncPgConnection, seq: i64) -> QueryResult<()> {
     diesel::update(audit_outbox::table.find(seq))
         .set((
-            audit_outbox::delivered_at.eq(diesel::dsl::now),
+            audit_outbox::delivered_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >("clock_timestamp()")),
             audit_outbox::attempts.eq(audit_outbox::attempts + 1),
         ))
         .execute(conn)
