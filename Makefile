@@ -42,3 +42,4 @@ pg-stop: ## Stop the throwaway PostgreSQL under .local/pg (if running)
 # Optional fragments written by others; they add their own targets (document them with `## `).
 -include deploy/helm.mk
 -include scripts/bench.mk
+-include scripts/reliability.mk

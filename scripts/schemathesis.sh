@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `make schemathesis`: property-based API tests (schemathesis, pinned below) against both services running as real
+# processes on fresh databases, wired together as in production (the router audits into service-logs):
+#
+#   1. service-logs against the real Service Log OpenAPI document (docs/openapi/ocm-service-logs-live.json),
+#   2. service-logs against its own /openapi.json,
+#   3. logs-router against its own /openapi.json,
+#
+# each with every check (`--checks all`) and every phase (examples, coverage, fuzzing, stateful), bounded by
+# SCHEMATHESIS_MAX_TIME seconds a run (default 60). Fails when any run reports a failure.
+#
+# Environment (all optional): SCHEMATHESIS_MAX_TIME, SCHEMATHESIS_WORKERS (default 2), SCHEMATHESIS_RUNS (a subset of
+# "logs-live logs-own router", default all three), CARGO, CARGO_TARGET_DIR, SCHEMATHESIS_SKIP_BUILD=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+SCHEMATHESIS_VERSION=4.32.5
+CARGO=${CARGO:-cargo}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+MAX_TIME=${SCHEMATHESIS_MAX_TIME:-60}
+WORKERS=${SCHEMATHESIS_WORKERS:-2}
+RUNS=${SCHEMATHESIS_RUNS:-logs-live logs-own router}
+SECRET=schemathesis-secret-$$
+OUT=$TARGET_DIR/schemathesis
+ACCOUNT=1a2b3c
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+  printf 'schemathesis: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# --- tools ----------------------------------------------------------------------------------------
+if ! command -v schemathesis >/dev/null 2>&1 || [ "$(schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || die "pip is needed to install schemathesis"
+  log "installing schemathesis==$SCHEMATHESIS_VERSION (pip)"
+  "$(command -v pip3 || command -v pip)" install -q "schemathesis==$SCHEMATHESIS_VERSION" >&2
+fi
+command -v curl >/dev/null 2>&1 || die "curl is needed"
+
+if [ "${SCHEMATHESIS_SKIP_BUILD:-}" != 1 ]; then
+  log "$CARGO build --bins"
+  "$CARGO" build --bins
+fi
+SL_BIN=$TARGET_DIR/debug/service-logs
+LR_BIN=$TARGET_DIR/debug/logs-router
+[ -x "$SL_BIN" ] && [ -x "$LR_BIN" ] || die "binaries not found under $TARGET_DIR/debug"
+
+# --- databases ------------------------------------------------------------------------------------
+ADMIN_URL=$(scripts/ensure-postgres.sh)
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
+SL_DB=schemathesis_logs_$$
+LR_DB=schemathesis_router_$$
+PIDS=()
+cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  psql_admin -c "DROP DATABASE IF EXISTS $SL_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  psql_admin -c "DROP DATABASE IF EXISTS $LR_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+SL_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$SL_DB")
+LR_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$LR_DB")
+
+# --- services -------------------------------------------------------------------------------------
+mkdir -p "$OUT"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() {
+  local addr=$1 pid=$2 label=$3 deadline=$((SECONDS + 60))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$addr/readyz" || true)" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || die "$label exited before it was ready; see $OUT/$label.log"
+    [ "$SECONDS" -lt "$deadline" ] || die "$label not ready within 60 s; see $OUT/$label.log"
+    sleep 0.3
+  done
+}
+COMMON=(-u SERVICE_LOGS_TOKEN_FILE -u AUTH_JWKS_URL -u AUTH_JWKS_FILE -u AUTH_ISSUER -u AUTH_AUDIENCE
+  -u OTEL_EXPORTER_OTLP_ENDPOINT AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
+SL_ADDR=127.0.0.1:$(free_port)
+env "${COMMON[@]}" DATABASE_URL="$SL_URL" BIND_ADDR="$SL_ADDR" "$SL_BIN" serve >"$OUT/service-logs.log" 2>&1 &
+PIDS+=($!)
+wait_ready "$SL_ADDR" "${PIDS[-1]}" service-logs
+LR_ADDR=127.0.0.1:$(free_port)
+env "${COMMON[@]}" DATABASE_URL="$LR_URL" BIND_ADDR="$LR_ADDR" SERVICE_LOGS_URL="http://$SL_ADDR" \
+  CREDENTIALS_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" "$LR_BIN" serve >"$OUT/logs-router.log" 2>&1 &
+PIDS+=($!)
+wait_ready "$LR_ADDR" "${PIDS[-1]}" logs-router
+log "service-logs on $SL_ADDR, logs-router on $LR_ADDR (logs in $OUT)"
+
+token() { AUTH_HS256_SECRET="$SECRET" "$SL_BIN" token --sub schemathesis --account "$ACCOUNT" "$@"; }
+SL_TOKEN=$(token --permission service-logs.log.create --permission service-logs.log.read \
+  --permission service-logs.log.read-internal --permission service-logs.log.delete)
+LR_TOKEN=$(token --permission logs-router.tenant.read --permission logs-router.tenant.create \
+  --permission logs-router.tenant.update --permission logs-router.tenant.delete)
+
+# --- runs -----------------------------------------------------------------------------------------
+FAILED=()
+run() {
+  local name=$1 token=$2 location=$3
+  shift 3
+  log "schemathesis: $name ($location, at most ${MAX_TIME}s)"
+  if ! schemathesis run "$location" --checks all --phases examples,coverage,fuzzing,stateful \
+    --max-time "$MAX_TIME" --workers "$WORKERS" --request-timeout 10 --seed 1 \
+    -H "Authorization: Bearer $token" --report junit --report-dir "$OUT/$name" "$@"; then
+    FAILED+=("$name")
+  fi
+}
+for r in $RUNS; do
+  case $r in
+    logs-live) run logs-live "$SL_TOKEN" docs/openapi/ocm-service-logs-live.json --url "http://$SL_ADDR" ;;
+    logs-own) run logs-own "$SL_TOKEN" "http://$SL_ADDR/openapi.json" --url "http://$SL_ADDR" ;;
+    router) run router "$LR_TOKEN" "http://$LR_ADDR/openapi.json" --url "http://$LR_ADDR" ;;
+    *) die "unknown run '$r' (logs-live, logs-own, router)" ;;
+  esac
+done
+[ ${#FAILED[@]} = 0 ] || die "failures in: ${FAILED[*]} (reports under $OUT)"
+log "schemathesis: no failures"

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# `make soak` (not in CI): both services (release builds) wired together on fresh databases, under a mixed load for
+# SOAK_DURATION seconds (default 600): log creates and cluster pages on service-logs, tenant creates on logs-router
+# (each audited into service-logs). Reports each service's RSS after the first minute and at the end, the load's
+# error counts, and the audit outbox's depth at the end and after a drain; fails when RSS grew by more than
+# SOAK_RSS_GROWTH_PCT percent (default 25) between the two readings, on any non-2xx answer or socket error, or when
+# the outbox does not drain within 60 s after the load.
+#
+# Environment (all optional): SOAK_DURATION (600), SOAK_CONNECTIONS (8 per load), SOAK_RATE is not used (wrk runs
+# unpaced), SOAK_RSS_GROWTH_PCT (25), CARGO, CARGO_TARGET_DIR, SOAK_SKIP_BUILD=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+CARGO=${CARGO:-cargo}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+DURATION=${SOAK_DURATION:-600}
+CONNS=${SOAK_CONNECTIONS:-8}
+GROWTH_PCT=${SOAK_RSS_GROWTH_PCT:-25}
+SECRET=soak-secret-$$
+OUT=$TARGET_DIR/soak
+BENCH=$ROOT/scripts/bench
+LOGS_CRN='crn:v1:bluemix:public:logs:eu-de:a/4516b8fa0a174a71899f5affa4f18d78:42DAB2C2-BEC2-43E3-8E90-F0259087A884::'
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+  printf 'soak: error: %s\n' "$*" >&2
+  exit 1
+}
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || die "$1 is missing (apt-get install $2)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 \
+    || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; }
+}
+need wrk wrk
+need curl curl
+need psql postgresql-client
+
+if [ "${SOAK_SKIP_BUILD:-}" != 1 ]; then
+  log "$CARGO build --release --bins"
+  "$CARGO" build --release --bins
+fi
+SL_BIN=$TARGET_DIR/release/service-logs
+LR_BIN=$TARGET_DIR/release/logs-router
+[ -x "$SL_BIN" ] && [ -x "$LR_BIN" ] || die "release binaries not found under $TARGET_DIR/release"
+
+ADMIN_URL=$(scripts/ensure-postgres.sh)
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
+SL_DB=soak_logs_$$
+LR_DB=soak_router_$$
+PIDS=()
+LOADS=()
+cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  for pid in "${LOADS[@]}" "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${LOADS[@]}" "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  psql_admin -c "DROP DATABASE IF EXISTS $SL_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  psql_admin -c "DROP DATABASE IF EXISTS $LR_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+SL_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$SL_DB")
+LR_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$LR_DB")
+
+mkdir -p "$OUT"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() {
+  local addr=$1 pid=$2 label=$3 deadline=$((SECONDS + 60))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$addr/readyz" || true)" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || die "$label exited before it was ready; see $OUT/$label.log"
+    [ "$SECONDS" -lt "$deadline" ] || die "$label not ready within 60 s; see $OUT/$label.log"
+    sleep 0.3
+  done
+}
+COMMON=(-u SERVICE_LOGS_TOKEN_FILE -u AUTH_JWKS_URL -u AUTH_JWKS_FILE -u AUTH_ISSUER -u AUTH_AUDIENCE
+  -u OTEL_EXPORTER_OTLP_ENDPOINT AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
+SL_ADDR=127.0.0.1:$(free_port)
+env "${COMMON[@]}" DATABASE_URL="$SL_URL" BIND_ADDR="$SL_ADDR" "$SL_BIN" serve >"$OUT/service-logs.log" 2>&1 &
+PIDS+=($!)
+SL_PID=$!
+wait_ready "$SL_ADDR" "$SL_PID" service-logs
+LR_ADDR=127.0.0.1:$(free_port)
+env "${COMMON[@]}" DATABASE_URL="$LR_URL" BIND_ADDR="$LR_ADDR" SERVICE_LOGS_URL="http://$SL_ADDR" \
+  CREDENTIALS_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" TENANTS_PER_ACCOUNT=100000000 \
+  "$LR_BIN" serve >"$OUT/logs-router.log" 2>&1 &
+PIDS+=($!)
+LR_PID=$!
+wait_ready "$LR_ADDR" "$LR_PID" logs-router
+
+SL_TOKEN=$(AUTH_HS256_SECRET=$SECRET "$SL_BIN" token --sub soak --account soak-1 --ttl 86400 \
+  --permission service-logs.log.create --permission service-logs.log.read --permission service-logs.log.read-internal)
+: >"$OUT/router-tokens.txt"
+for k in $(seq 1 64); do
+  AUTH_HS256_SECRET=$SECRET "$LR_BIN" token --sub soak --account "acc-$k" --ttl 86400 \
+    --permission logs-router.tenant.create --permission logs-router.tenant.read >>"$OUT/router-tokens.txt"
+done
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# load <name> <script> <url>: wrk for DURATION seconds; its summary line goes to $OUT/<name>.wrk.
+load() {
+  BENCH_TOKEN=$SL_TOKEN BENCH_TOKENS_FILE=$OUT/router-tokens.txt BENCH_LOGS_CRN=$LOGS_CRN BENCH_CLUSTERS=1000 \
+    BENCH_NAME_PREFIX="soak-$1" BENCH_WRK_OUT="$OUT/$1.wrk" \
+    wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$BENCH/$2" "$3" >"$OUT/$1.wrk.txt" 2>&1 &
+  LOADS+=($!)
+}
+log "mixed load for ${DURATION}s: log creates, cluster pages, tenant creates ($CONNS connections each)"
+load create create.lua "http://$SL_ADDR"
+load page page.lua "http://$SL_ADDR"
+load tenant tenant-create.lua "http://$LR_ADDR"
+
+sleep 60
+SL_RSS_1=$(rss_kib "$SL_PID")
+LR_RSS_1=$(rss_kib "$LR_PID")
+log "after 60 s: service-logs RSS ${SL_RSS_1} KiB, logs-router RSS ${LR_RSS_1} KiB"
+for pid in "${LOADS[@]}"; do wait "$pid" || die "wrk failed; see $OUT/*.wrk.txt"; done
+LOADS=()
+SL_RSS_2=$(rss_kib "$SL_PID")
+LR_RSS_2=$(rss_kib "$LR_PID")
+PENDING_END=$(psql -w -X -q -At -d "$LR_URL" -c 'SELECT count(*) FROM audit_outbox WHERE delivered_at IS NULL AND parked_at IS NULL')
+deadline=$((SECONDS + 60))
+pending=$PENDING_END
+while [ "$pending" != 0 ] && [ "$SECONDS" -lt "$deadline" ]; do
+  sleep 1
+  pending=$(psql -w -X -q -At -d "$LR_URL" -c 'SELECT count(*) FROM audit_outbox WHERE delivered_at IS NULL AND parked_at IS NULL')
+done
+
+printf '\n## soak: %s s, %s connections per load\n\n' "$DURATION" "$CONNS"
+printf '| load | requests | non-2xx | socket errors | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n'
+FAILED=0
+for name in create page tenant; do
+  read -r requests _dur non2xx sockerr p50 p99 _mean <"$OUT/$name.wrk"
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$requests" "$non2xx" "$sockerr" "$p50" "$p99"
+  [ "$non2xx" = 0 ] && [ "$sockerr" = 0 ] || FAILED=1
+done
+printf '\n| service | RSS at 60 s (KiB) | RSS at end (KiB) |\n|---|---|---|\n'
+printf '| service-logs | %s | %s |\n| logs-router | %s | %s |\n' "$SL_RSS_1" "$SL_RSS_2" "$LR_RSS_1" "$LR_RSS_2"
+printf '\naudit outbox pending: %s at the end of the load, %s after the drain\n' "$PENDING_END" "$pending"
+for pair in "$SL_RSS_1 $SL_RSS_2 service-logs" "$LR_RSS_1 $LR_RSS_2 logs-router"; do
+  read -r a b label <<<"$pair"
+  if [ $((b * 100)) -gt $((a * (100 + GROWTH_PCT))) ]; then
+    log "$label RSS grew from $a KiB to $b KiB (more than ${GROWTH_PCT}%)"
+    FAILED=1
+  fi
+done
+PARKED=$(psql -w -X -q -At -d "$LR_URL" -c 'SELECT count(*) FROM audit_outbox WHERE parked_at IS NOT NULL')
+printf 'audit outbox parked: %s\n' "$PARKED"
+[ "$pending" = 0 ] || { log "the outbox did not drain within 60 s"; FAILED=1; }
+[ "$PARKED" = 0 ] || { log "$PARKED audit events were parked"; FAILED=1; }
+[ "$FAILED" = 0 ] || die "soak failed (see above and $OUT)"
+log "soak: no growth, no errors, outbox drained"
