@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource: parse, authorize, call the store, shape the response.
 
 pub mod clusters;
+pub mod errors;
 pub mod lists;
 pub mod logs;
 pub mod warehouse;
