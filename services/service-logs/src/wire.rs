@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::fields::Field;
+use crate::store::owners::OwnerRow;
 use crate::store::rows::LogRow;
 use domain::timefmt::format_utc;
 use time::OffsetDateTime;
@@ -11,6 +12,7 @@ use time::OffsetDateTime;
 pub const API_BASE: &str = "/api/service_logs/v1";
 pub const LOG_KIND: &str = "ClusterLog";
 pub const LIST_KIND: &str = "ClusterLogList";
+pub const OWNER_KIND: &str = "ClusterOwner";
 
 pub fn log_href(id: &str) -> String {
     format!("{API_BASE}/cluster_logs/{id}")
@@ -119,6 +121,46 @@ pub struct ClusterLogList {
     pub size: i64,
     pub total: i64,
     pub items: Vec<ClusterLog>,
+}
+
+/// Who owns a cluster. `cluster_id` and `subscription_id` are `""` when unknown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterOwner {
+    /// Always `ClusterOwner`.
+    pub kind: &'static str,
+    pub cluster_uuid: String,
+    pub cluster_id: String,
+    pub subscription_id: String,
+    /// The owning account: its `service-logs.log.read` callers see the cluster's logs.
+    pub account_id: String,
+    /// `explicit` (registered with PUT) or `learned` (from the first log that named an account).
+    #[schema(example = "explicit")]
+    pub source: String,
+    /// RFC 3339 in UTC.
+    pub updated_at: String,
+}
+
+impl ClusterOwner {
+    pub fn from_row(row: OwnerRow) -> Self {
+        Self {
+            kind: OWNER_KIND,
+            cluster_uuid: row.cluster_uuid,
+            cluster_id: row.cluster_id,
+            subscription_id: row.subscription_id,
+            account_id: row.account_id,
+            source: row.source,
+            updated_at: format_utc(row.updated_at),
+        }
+    }
+}
+
+/// The body of `PUT .../owner` (documentation only: `domain_logs::owner::OwnerInput` reads it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterOwnerRequest {
+    /// Required, not blank.
+    pub account_id: String,
+    pub cluster_id: Option<String>,
+    pub subscription_id: Option<String>,
 }
 
 /// The answer of the warehouse endpoints.

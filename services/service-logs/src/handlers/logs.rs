@@ -2,6 +2,7 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
+use domain_logs::owner;
 use domain_logs::service_log::LogInput;
 use errors::ocm::OcmError;
 use serde_json::Value;
@@ -57,6 +58,7 @@ pub async fn create(
         .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;
     let log = input.validate().map_err(broken_rule)?;
 
+    let learned = owner::learned_from(&log);
     let p = &caller.0;
     let now = OffsetDateTime::now_utc();
     let row = LogRow {
@@ -83,13 +85,14 @@ pub async fn create(
     };
     let mut conn = store::conn(&pool).await?;
     let created = match key {
-        None => store::logs::insert(&mut conn, &row).await?,
+        None => store::logs::insert(&mut conn, &row, learned.as_ref()).await?,
         Some(key) => match idempotency::create(
             &mut conn,
             &p.subject,
             &key,
             request_hash.as_deref().unwrap_or_default(),
             &row,
+            learned.as_ref(),
         )
         .await?
         {

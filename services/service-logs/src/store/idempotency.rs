@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain_logs::owner::ValidOwner;
 
 use crate::schema::{cluster_logs, idempotency_keys};
 use crate::store::logs;
@@ -37,6 +38,7 @@ pub async fn create(
     key: &str,
     request_hash: &str,
     row: &LogRow,
+    learned: Option<&ValidOwner>,
 ) -> StoreResult<Outcome> {
     let lock_name = format!("{caller}\n{key}");
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
@@ -66,7 +68,7 @@ pub async fn create(
                     Outcome::Mismatch
                 });
             }
-            let log = logs::insert_row(conn, row).await?;
+            let log = logs::insert_row(conn, row, learned).await?;
             diesel::insert_into(idempotency_keys::table)
                 .values((
                     idempotency_keys::caller.eq(caller),

@@ -2,7 +2,8 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain_logs::owner::ValidOwner;
 use futures_util::{Stream, StreamExt};
 
 use crate::fields::Field;
@@ -10,21 +11,43 @@ use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
 use crate::schema::cluster_logs;
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult, owners};
 
 type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
-pub async fn insert(conn: &mut AsyncPgConnection, row: &LogRow) -> StoreResult<LogRow> {
-    Ok(insert_row(conn, row).await?)
+/// Stores a new log, and the cluster owner it teaches (if any, and the cluster has none yet) in the same
+/// transaction.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    row: &LogRow,
+    learned: Option<&ValidOwner>,
+) -> StoreResult<LogRow> {
+    Ok(match learned {
+        None => insert_row(conn, row, None).await?,
+        Some(owner) => {
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                insert_row(conn, row, Some(owner)).await
+            })
+            .await?
+        }
+    })
 }
 
-/// The insert itself, for callers inside a transaction (which speaks diesel's error).
-pub(crate) async fn insert_row(conn: &mut AsyncPgConnection, row: &LogRow) -> QueryResult<LogRow> {
-    diesel::insert_into(cluster_logs::table)
+/// The insert itself (and the learned owner), for callers already inside a transaction.
+pub(crate) async fn insert_row(
+    conn: &mut AsyncPgConnection,
+    row: &LogRow,
+    learned: Option<&ValidOwner>,
+) -> QueryResult<LogRow> {
+    let log = diesel::insert_into(cluster_logs::table)
         .values(row)
         .returning(LogRow::as_returning())
         .get_result(conn)
-        .await
+        .await?;
+    if let Some(owner) = learned {
+        owners::learn(conn, owner).await?;
+    }
+    Ok(log)
 }
 
 /// One log, if it exists and the caller may see it.
@@ -76,11 +99,7 @@ impl Conditions<'_> {
 fn visibility_filter(vis: &Visibility) -> Option<Filter> {
     match vis {
         Visibility::All => None,
-        Visibility::Account(account) => Some(Box::new(
-            cluster_logs::account_id
-                .eq(account.clone())
-                .and(cluster_logs::internal_only.eq(false)),
-        )),
+        Visibility::Account(account) => Some(owners::readable_by(account)),
     }
 }
 
