@@ -1,11 +1,8 @@
-//! Plain types and rules shared by both services: ids, severities, time formats.
+//! Plain types and rules both services share: ids and time formats.
 //!
-//! Nothing here knows about HTTP or the database; every rule is a pure function that is easy to test.
+//! Each service's own rules live in its own crate (`domain-logs` for service-logs), so that a change to one API
+//! never rebuilds or reviews the other's rules. Nothing here knows about HTTP or the database.
 
 pub mod ids;
 pub mod routing;
-pub mod service_log;
-pub mod severity;
 pub mod timefmt;
-
-pub use severity::Severity;

@@ -12,6 +12,8 @@ pub const LOG_READ: &str = "service-logs.log.read";
 pub const LOG_READ_INTERNAL: &str = "service-logs.log.read-internal";
 pub const LOG_CREATE: &str = "service-logs.log.create";
 pub const LOG_DELETE: &str = "service-logs.log.delete";
+/// Register, read and remove cluster owners (provisioning systems).
+pub const CLUSTER_MANAGE: &str = "service-logs.cluster.manage";
 
 /// The verified caller.
 #[derive(Debug, Clone)]
@@ -43,6 +45,14 @@ impl Caller {
             Err(OcmError::forbidden(format!(
                 "The caller lacks the '{permission}' permission"
             )))
+        }
+    }
+
+    /// Passes with any one of `permissions`; the refusal names the first.
+    pub fn require_any(&self, permissions: &[&str]) -> Result<(), OcmError> {
+        match permissions.iter().find(|p| self.0.has(p)) {
+            Some(_) => Ok(()),
+            None => self.require(permissions.first().copied().unwrap_or_default()),
         }
     }
 

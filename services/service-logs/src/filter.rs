@@ -1,86 +1,135 @@
-//! Compiles a parsed search (see the `search` crate) into a diesel boolean expression over the logs table.
+//! A `search` parsed once (see the `search` crate, which enforces its limits) and checked against the log's fields:
+//! the tree the store compiles to SQL.
 //!
-//! Every literal becomes a bound parameter; only column names from the [`Field`] allow-list and fixed operators
-//! become SQL text. A field name the allow-list does not know, or an operator that makes no sense for the field's
-//! kind, is a 400 (OCM error 23) that says what and where.
+//! Every check a client can fail happens here: an unknown field, an operator that makes no sense for the field's
+//! kind, a value that is not a date-time or a boolean. What comes out is typed by field kind, so the store's
+//! compilation cannot fail and has no case to refuse.
 
-use diesel::dsl::not;
-use diesel::expression::BoxableExpression;
-use diesel::pg::Pg;
-use diesel::prelude::*;
-use diesel::sql_types::Bool;
-use errors::ocm::OcmError;
 use search::{CompareOp, Expr, Ident, Literal, LiteralValue};
 use time::OffsetDateTime;
 
-use crate::fields::{Field, FieldKind};
-use crate::schema::cluster_logs;
+use crate::fields::{BoolField, Field, Kind, TextField, TimeField};
 
-/// A boolean condition on the logs table, built at run time.
-pub type Filter = Box<dyn BoxableExpression<cluster_logs::table, Pg, SqlType = Bool>>;
-
-/// Parses `text` and compiles it; `Ok(None)` for an empty search (which filters nothing).
-pub fn parse_and_compile(text: &str) -> Result<Option<Filter>, OcmError> {
-    let parsed =
-        search::parse(text).map_err(|e| OcmError::search(format!("Invalid search: {e}")))?;
-    parsed.as_ref().map(compile).transpose()
+/// A checked search.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Criteria {
+    And(Box<Criteria>, Box<Criteria>),
+    Or(Box<Criteria>, Box<Criteria>),
+    Not(Box<Criteria>),
+    /// A condition known without looking at a row: `is null` on a field that is never absent.
+    Always(bool),
+    Text(TextField, TextTest),
+    Bool(BoolField, Test<bool>),
+    Time(TimeField, Test<OffsetDateTime>),
 }
 
-pub fn compile(expr: &Expr) -> Result<Filter, OcmError> {
-    Ok(match expr {
-        Expr::And(a, b) => Box::new(compile(a)?.and(compile(b)?)),
-        Expr::Or(a, b) => Box::new(compile(a)?.or(compile(b)?)),
-        Expr::Not(e) => Box::new(not(compile(e)?)),
-        Expr::Compare { field, op, value } => predicate(field, &Pred::Compare(*op, value))?,
-        Expr::Like {
-            field,
-            negated,
-            case_insensitive,
-            pattern,
-        } => predicate(
-            field,
-            &Pred::Like {
-                negated: *negated,
-                insensitive: *case_insensitive,
+/// A test on a text field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextTest {
+    Value(Test<String>),
+    Like {
+        negated: bool,
+        insensitive: bool,
+        pattern: String,
+    },
+    /// `is [not] null`: text columns store `''` for "absent", so null means empty.
+    Empty {
+        negated: bool,
+    },
+}
+
+/// A test against values of the field's own type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test<T> {
+    Compare(CompareOp, T),
+    In { negated: bool, values: Vec<T> },
+    Between { negated: bool, low: T, high: T },
+}
+
+/// Why a search was refused; the text is the reason the client reads (OCM error 23).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SearchError(pub String);
+
+impl Criteria {
+    /// Parses `text`; `Ok(None)` for an empty search (which filters nothing).
+    pub fn parse(text: &str) -> Result<Option<Self>, SearchError> {
+        let parsed =
+            search::parse(text).map_err(|e| SearchError(format!("Invalid search: {e}")))?;
+        parsed.as_ref().map(Self::check).transpose()
+    }
+
+    /// Checks a parsed search against the log's fields.
+    pub fn check(expr: &Expr) -> Result<Self, SearchError> {
+        Ok(match expr {
+            Expr::And(a, b) => Self::And(Box::new(Self::check(a)?), Box::new(Self::check(b)?)),
+            Expr::Or(a, b) => Self::Or(Box::new(Self::check(a)?), Box::new(Self::check(b)?)),
+            Expr::Not(e) => Self::Not(Box::new(Self::check(e)?)),
+            Expr::Compare { field, op, value } => {
+                predicate(field, Pred::Value(ValuePred::Compare(*op, value)))?
+            }
+            Expr::Like {
+                field,
+                negated,
+                case_insensitive,
                 pattern,
-            },
-        )?,
-        Expr::In {
-            field,
-            negated,
-            values,
-        } => predicate(
-            field,
-            &Pred::In {
-                negated: *negated,
+            } => predicate(
+                field,
+                Pred::Like {
+                    negated: *negated,
+                    insensitive: *case_insensitive,
+                    pattern,
+                },
+            )?,
+            Expr::In {
+                field,
+                negated,
                 values,
-            },
-        )?,
-        Expr::Between {
-            field,
-            negated,
-            low,
-            high,
-        } => predicate(
-            field,
-            &Pred::Between {
-                negated: *negated,
+            } => predicate(
+                field,
+                Pred::Value(ValuePred::In {
+                    negated: *negated,
+                    values,
+                }),
+            )?,
+            Expr::Between {
+                field,
+                negated,
                 low,
                 high,
-            },
-        )?,
-        Expr::IsNull { field, negated } => predicate(field, &Pred::IsNull { negated: *negated })?,
-    })
+            } => predicate(
+                field,
+                Pred::Value(ValuePred::Between {
+                    negated: *negated,
+                    low,
+                    high,
+                }),
+            )?,
+            Expr::IsNull { field, negated } => {
+                predicate(field, Pred::IsNull { negated: *negated })?
+            }
+        })
+    }
 }
 
-/// One predicate on one field, before the field's column type is known.
+/// One predicate of the syntax tree, before the field's kind is known.
+#[derive(Clone, Copy)]
 enum Pred<'a> {
-    Compare(CompareOp, &'a Literal),
+    Value(ValuePred<'a>),
     Like {
         negated: bool,
         insensitive: bool,
         pattern: &'a Literal,
     },
+    IsNull {
+        negated: bool,
+    },
+}
+
+/// A predicate that compares the field with values.
+#[derive(Clone, Copy)]
+enum ValuePred<'a> {
+    Compare(CompareOp, &'a Literal),
     In {
         negated: bool,
         values: &'a [Literal],
@@ -90,44 +139,62 @@ enum Pred<'a> {
         low: &'a Literal,
         high: &'a Literal,
     },
-    IsNull {
-        negated: bool,
-    },
 }
 
 impl Pred<'_> {
     fn describe(&self) -> &'static str {
         match self {
-            Pred::Compare(CompareOp::Eq | CompareOp::NotEq, _) => "'=' and '!='",
-            Pred::Compare(..) => "'<', '<=', '>' and '>='",
+            Pred::Value(ValuePred::Compare(CompareOp::Eq | CompareOp::NotEq, _)) => "'=' and '!='",
+            Pred::Value(ValuePred::Compare(..)) => "'<', '<=', '>' and '>='",
             Pred::Like {
                 insensitive: false, ..
             } => "'like'",
             Pred::Like {
                 insensitive: true, ..
             } => "'ilike'",
-            Pred::In { .. } => "'in'",
-            Pred::Between { .. } => "'between'",
+            Pred::Value(ValuePred::In { .. }) => "'in'",
+            Pred::Value(ValuePred::Between { .. }) => "'between'",
             Pred::IsNull { .. } => "'is null'",
         }
     }
 }
 
-fn resolve(ident: &Ident) -> Result<Field, OcmError> {
+impl ValuePred<'_> {
+    /// The test, each literal converted by `value`.
+    fn test<T>(
+        self,
+        value: impl Fn(&Literal) -> Result<T, SearchError>,
+    ) -> Result<Test<T>, SearchError> {
+        Ok(match self {
+            ValuePred::Compare(op, v) => Test::Compare(op, value(v)?),
+            ValuePred::In { negated, values } => Test::In {
+                negated,
+                values: values.iter().map(&value).collect::<Result<_, _>>()?,
+            },
+            ValuePred::Between { negated, low, high } => Test::Between {
+                negated,
+                low: value(low)?,
+                high: value(high)?,
+            },
+        })
+    }
+}
+
+fn resolve(ident: &Ident) -> Result<Field, SearchError> {
     Field::parse(&ident.name)
-        .filter(|f| f.kind() != FieldKind::TextList)
+        .filter(|f| f.is_scalar())
         .ok_or_else(|| {
-            OcmError::search(format!(
+            SearchError(format!(
                 "Invalid search: unknown field '{}' at position {}; searchable fields are {}",
                 ident.name,
                 ident.position,
-                Field::names(|f| f.kind() != FieldKind::TextList)
+                Field::names(Field::is_scalar)
             ))
         })
 }
 
-fn unsupported(field: Field, ident: &Ident, pred: &Pred) -> OcmError {
-    OcmError::search(format!(
+fn unsupported(field: Field, ident: &Ident, pred: Pred) -> SearchError {
+    SearchError(format!(
         "Invalid search: {} cannot be used on field '{}' at position {}",
         pred.describe(),
         field,
@@ -141,14 +208,14 @@ fn text_value(lit: &Literal) -> String {
     }
 }
 
-fn time_value(field: Field, lit: &Literal) -> Result<OffsetDateTime, OcmError> {
+fn time_value(field: Field, lit: &Literal) -> Result<OffsetDateTime, SearchError> {
     let text = match &lit.value {
         LiteralValue::String(s) => Some(s.as_str()),
         LiteralValue::Number(_) => None,
     };
     text.and_then(domain::timefmt::parse_search_datetime)
         .ok_or_else(|| {
-            OcmError::search(format!(
+            SearchError(format!(
                 "Invalid search: the value at position {} is not a date-time for field '{field}'; \
              write it like '2024-05-01' or '2024-05-01T10:00:00Z'",
                 lit.position
@@ -156,287 +223,124 @@ fn time_value(field: Field, lit: &Literal) -> Result<OffsetDateTime, OcmError> {
         })
 }
 
-fn bool_value(field: Field, lit: &Literal) -> Result<bool, OcmError> {
+fn bool_value(field: Field, lit: &Literal) -> Result<bool, SearchError> {
     match &lit.value {
         LiteralValue::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
         LiteralValue::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(OcmError::search(format!(
+        _ => Err(SearchError(format!(
             "Invalid search: the value at position {} for field '{field}' must be 'true' or 'false'",
             lit.position
         ))),
     }
 }
 
-/// Applies a predicate to a concrete column; `$col` is a diesel column, `$val` converts a literal.
-macro_rules! ordered_predicate {
-    ($col:expr, $pred:expr, $val:expr) => {{
-        let col = $col;
-        let f: Filter = match $pred {
-            Pred::Compare(op, v) => {
-                let v = $val(v)?;
-                match op {
-                    CompareOp::Eq => Box::new(col.eq(v)),
-                    CompareOp::NotEq => Box::new(col.ne(v)),
-                    CompareOp::Lt => Box::new(col.lt(v)),
-                    CompareOp::Le => Box::new(col.le(v)),
-                    CompareOp::Gt => Box::new(col.gt(v)),
-                    CompareOp::Ge => Box::new(col.ge(v)),
-                }
-            }
-            Pred::In { negated, values } => {
-                let values = values
-                    .iter()
-                    .map(|v| $val(v))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if *negated {
-                    Box::new(col.ne_all(values))
-                } else {
-                    Box::new(col.eq_any(values))
-                }
-            }
-            Pred::Between { negated, low, high } => {
-                let (low, high) = ($val(low)?, $val(high)?);
-                if *negated {
-                    Box::new(col.not_between(low, high))
-                } else {
-                    Box::new(col.between(low, high))
-                }
-            }
-            Pred::IsNull { .. } | Pred::Like { .. } => unreachable_pred()?,
-        };
-        f
-    }};
-}
-
-/// Placeholder arm: the callers route `like` and `is null` before reaching `ordered_predicate!`.
-fn unreachable_pred() -> Result<Filter, OcmError> {
-    Err(OcmError::internal(
-        "search predicate routed to the wrong column kind",
-    ))
-}
-
-macro_rules! text_predicate {
-    ($col:expr, $pred:expr) => {{
-        let col = $col;
-        let f: Filter = match $pred {
+fn predicate(ident: &Ident, pred: Pred) -> Result<Criteria, SearchError> {
+    let field = resolve(ident)?;
+    match (field.kind(), pred) {
+        (
+            Kind::Text(f),
             Pred::Like {
                 negated,
                 insensitive,
                 pattern,
-            } => {
-                let p = text_value(pattern);
-                match (negated, insensitive) {
-                    (false, false) => Box::new(col.like(p)),
-                    (true, false) => Box::new(col.not_like(p)),
-                    (false, true) => Box::new(col.ilike(p)),
-                    (true, true) => Box::new(col.not_ilike(p)),
-                }
-            }
-            // Text columns store '' for "absent", so `is null` means empty.
-            Pred::IsNull { negated: false } => Box::new(col.eq(String::new())),
-            Pred::IsNull { negated: true } => Box::new(col.ne(String::new())),
-            other => ordered_predicate!(col, other, |v: &Literal| Ok::<String, OcmError>(
-                text_value(v)
-            )),
-        };
-        f
-    }};
-}
-
-fn text_column(field: Field, pred: &Pred) -> Result<Filter, OcmError> {
-    use cluster_logs as t;
-    Ok(match field {
-        Field::Id => text_predicate!(t::id, pred),
-        Field::ClusterUuid => text_predicate!(t::cluster_uuid, pred),
-        Field::ClusterId => text_predicate!(t::cluster_id, pred),
-        Field::SubscriptionId => text_predicate!(t::subscription_id, pred),
-        Field::AccountId => text_predicate!(t::account_id, pred),
-        Field::Severity => text_predicate!(t::severity, pred),
-        Field::ServiceName => text_predicate!(t::service_name, pred),
-        Field::Summary => text_predicate!(t::summary, pred),
-        Field::Description => text_predicate!(t::description, pred),
-        Field::LogType => text_predicate!(t::log_type, pred),
-        Field::EventStreamId => text_predicate!(t::event_stream_id, pred),
-        Field::Username => text_predicate!(t::username, pred),
-        Field::CreatedBy => text_predicate!(t::created_by, pred),
-        Field::Email => text_predicate!(t::email, pred),
-        Field::FirstName => text_predicate!(t::first_name, pred),
-        Field::LastName => text_predicate!(t::last_name, pred),
-        Field::InternalOnly | Field::Timestamp | Field::CreatedAt | Field::DocReferences => {
-            unreachable_pred()?
+            },
+        ) => Ok(Criteria::Text(
+            f,
+            TextTest::Like {
+                negated,
+                insensitive,
+                pattern: text_value(pattern),
+            },
+        )),
+        (Kind::Text(f), Pred::IsNull { negated }) => {
+            Ok(Criteria::Text(f, TextTest::Empty { negated }))
         }
-    })
-}
-
-fn predicate(ident: &Ident, pred: &Pred) -> Result<Filter, OcmError> {
-    let field = resolve(ident)?;
-    match (field.kind(), pred) {
-        (FieldKind::Text, _) => text_column(field, pred),
-        (FieldKind::Time, Pred::Like { .. })
-        | (FieldKind::Bool, Pred::Like { .. } | Pred::Between { .. }) => {
+        (Kind::Text(f), Pred::Value(v)) => Ok(Criteria::Text(
+            f,
+            TextTest::Value(v.test(|l| Ok(text_value(l)))?),
+        )),
+        // Booleans and times are never absent.
+        (Kind::Bool(_) | Kind::Time(_), Pred::IsNull { negated }) => Ok(Criteria::Always(negated)),
+        (
+            Kind::Bool(f),
+            Pred::Value(
+                v
+                @ (ValuePred::Compare(CompareOp::Eq | CompareOp::NotEq, _) | ValuePred::In { .. }),
+            ),
+        ) => Ok(Criteria::Bool(f, v.test(|l| bool_value(field, l))?)),
+        (Kind::Time(f), Pred::Value(v)) => Ok(Criteria::Time(f, v.test(|l| time_value(field, l))?)),
+        (Kind::Bool(_), _) | (Kind::Time(_), Pred::Like { .. }) | (Kind::List(_), _) => {
             Err(unsupported(field, ident, pred))
         }
-        (FieldKind::Bool, Pred::Compare(CompareOp::Eq | CompareOp::NotEq, _) | Pred::In { .. }) => {
-            Ok(ordered_predicate!(
-                cluster_logs::internal_only,
-                pred,
-                |v: &Literal| bool_value(field, v)
-            ))
-        }
-        (FieldKind::Bool, Pred::Compare(..)) => Err(unsupported(field, ident, pred)),
-        // Booleans and times are never absent.
-        (FieldKind::Bool | FieldKind::Time, Pred::IsNull { negated }) => {
-            Ok(Box::new(diesel::dsl::sql::<Bool>(if *negated {
-                "TRUE"
-            } else {
-                "FALSE"
-            })))
-        }
-        (FieldKind::Time, _) => Ok(match field {
-            Field::Timestamp => {
-                ordered_predicate!(cluster_logs::timestamp, pred, |v: &Literal| time_value(
-                    field, v
-                ))
-            }
-            _ => ordered_predicate!(cluster_logs::created_at, pred, |v: &Literal| time_value(
-                field, v
-            )),
-        }),
-        (FieldKind::TextList, _) => Err(unsupported(field, ident, pred)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use diesel::debug_query;
-
-    fn sql(search: &str) -> String {
-        let filter = parse_and_compile(search).unwrap().unwrap();
-        let q = cluster_logs::table
-            .select(cluster_logs::id)
-            .filter(filter)
-            .into_boxed::<Pg>();
-        debug_query::<Pg, _>(&q).to_string()
-    }
 
     fn reason(search: &str) -> String {
-        parse_and_compile(search)
-            .err()
-            .map(|e| format!("{} {}", e.code.number(), e.reason))
-            .unwrap()
-    }
-
-    #[test]
-    fn literals_are_bound_never_inlined() {
-        let s = sql("summary = 'x'' OR 1=1 --' and severity in ('Info','Warning')");
-        assert!(s.contains("\"cluster_logs\".\"summary\" = $1"), "{s}");
-        assert!(s.contains("= ANY($2)"), "{s}");
-        let (text, _binds) = s.split_once("-- binds:").unwrap();
-        assert!(!text.contains("OR 1=1"), "{s}");
-    }
-
-    #[test]
-    fn clients_searches_compile() {
-        for q in [
-            "service_name='SREManualAction' and internal_only='true'",
-            "(description ILIKE '%x%' OR summary ILIKE '%x%') AND (severity IN ('Info','Warning')) AND timestamp >= '2024-05-01'",
-            "(username ILIKE '%u%' OR (username = '' AND created_by ILIKE '%u%'))",
-            "created_at >= '2024-01-01T00:00:00.123456'",
-            "log_type IN ('Cluster Updates')",
-            "timestamp between '2024-01-01' and '2024-02-01' and not internal_only = 'false'",
-            "log_type is null or email is not null",
-        ] {
-            sql(q);
-        }
+        Criteria::parse(search).err().map(|e| e.0).unwrap()
     }
 
     #[test]
     fn errors_say_what_and_where() {
         assert_eq!(
             reason("nope = 'x'"),
-            "23 Invalid search: unknown field 'nope' at position 1; searchable fields are id, cluster_uuid, \
+            "Invalid search: unknown field 'nope' at position 1; searchable fields are id, cluster_uuid, \
              cluster_id, subscription_id, account_id, severity, service_name, summary, description, \
              internal_only, log_type, event_stream_id, timestamp, username, created_at, created_by, email, \
              first_name, last_name"
         );
         assert_eq!(
             reason("timestamp like '2024%'"),
-            "23 Invalid search: 'like' cannot be used on field 'timestamp' at position 1"
+            "Invalid search: 'like' cannot be used on field 'timestamp' at position 1"
         );
         assert_eq!(
             reason("internal_only = 'yes'"),
-            "23 Invalid search: the value at position 17 for field 'internal_only' must be 'true' or 'false'"
+            "Invalid search: the value at position 17 for field 'internal_only' must be 'true' or 'false'"
         );
         assert_eq!(
             reason("created_at > 'soon'"),
-            "23 Invalid search: the value at position 14 is not a date-time for field 'created_at'; write it \
+            "Invalid search: the value at position 14 is not a date-time for field 'created_at'; write it \
              like '2024-05-01' or '2024-05-01T10:00:00Z'"
         );
-    }
-}
-
-#[cfg(test)]
-mod properties {
-    use super::*;
-    use diesel::debug_query;
-    use proptest::prelude::*;
-
-    const FIELDS: [&str; 6] = [
-        "summary",
-        "severity",
-        "cluster_uuid",
-        "timestamp",
-        "internal_only",
-        "created_by",
-    ];
-
-    /// A literal whose text carries a marker, so we can look for it in the SQL.
-    fn literal() -> impl Strategy<Value = String> {
-        "[ -~]{0,12}".prop_map(|s| format!("'ZQX{}'", s.replace('\'', "''")))
+        assert_eq!(
+            reason("internal_only between 'true' and 'false'"),
+            "Invalid search: 'between' cannot be used on field 'internal_only' at position 1"
+        );
+        assert_eq!(
+            reason("doc_references = 'x'").split(';').next(),
+            Some("Invalid search: unknown field 'doc_references' at position 1")
+        );
     }
 
-    fn predicate() -> impl Strategy<Value = String> {
-        let field = prop::sample::select(FIELDS.to_vec());
-        (field, 0..6usize, literal(), literal()).prop_map(|(f, kind, a, b)| match kind {
-            0 => format!("{f} = {a}"),
-            1 => format!("{f} not like {a}"),
-            2 => format!("{f} in ({a}, {b})"),
-            3 => format!("{f} between {a} and {b}"),
-            4 => format!("{f} is not null"),
-            _ => format!("{f} >= {a}"),
-        })
+    #[test]
+    fn kinds_decide_the_tree() {
+        let Ok(Some(Criteria::And(a, b))) =
+            Criteria::parse("severity is null and timestamp is not null")
+        else {
+            panic!("expected an 'and'")
+        };
+        assert_eq!(
+            *a,
+            Criteria::Text(TextField::Severity, TextTest::Empty { negated: false })
+        );
+        assert_eq!(*b, Criteria::Always(true));
     }
 
-    fn search() -> impl Strategy<Value = String> {
-        predicate().prop_recursive(4, 24, 2, |inner| {
-            prop_oneof![
-                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
-                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} or {b}")),
-                inner.prop_map(|a| format!("not ({a})")),
-            ]
-        })
-    }
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
 
-        /// Whatever compiles, compiles to SQL whose text holds no literal: every value is a bind parameter.
-        #[test]
-        fn literals_never_reach_the_sql_text(s in search()) {
-            if let Ok(Some(filter)) = parse_and_compile(&s) {
-                let q = cluster_logs::table.select(cluster_logs::id).filter(filter).into_boxed::<Pg>();
-                let rendered = debug_query::<Pg, _>(&q).to_string();
-                let sql = rendered.split("-- binds:").next().unwrap_or_default();
-                prop_assert!(!sql.contains("ZQX"), "{sql}");
-                prop_assert!(!sql.contains('\''), "{sql}");
+            /// Any text at all: an answer (criteria or a reason), never a panic.
+            #[test]
+            fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+                let _ = Criteria::parse(&s);
             }
-        }
-
-        /// Any text at all: an answer (a filter or a 400), never a panic.
-        #[test]
-        fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
-            let _ = parse_and_compile(&s);
         }
     }
 }

@@ -1,11 +1,10 @@
 //! The list parameters clients send (`page`, `size`, `orderBy`/`order`, `search`, `fields`, `format`), parsed and
-//! checked into a [`ListQuery`] the store can run.
+//! checked into a [`ListQuery`] the store can run. The search is parsed and checked here, once.
 
-use errors::ocm::OcmError;
 use std::collections::HashMap;
 
-use crate::fields::{Field, FieldKind};
-use crate::filter::{self, Filter};
+use crate::fields::Field;
+use crate::filter::{Criteria, SearchError};
 
 /// `size=-1` and anything above this mean this many.
 pub const MAX_SIZE: i64 = 65_500;
@@ -67,6 +66,17 @@ impl ClusterScope {
     }
 }
 
+/// Why list parameters were refused; the text is the reason the client reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    /// A malformed `page`, `size`, `orderBy`, `fields` or `format` (OCM error 21).
+    #[error("{0}")]
+    Param(String),
+    /// A `search` that cannot be parsed or checked (OCM error 23).
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
 /// A list request, checked.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -74,8 +84,8 @@ pub struct ListQuery {
     /// Items per page, 0..=MAX_SIZE.
     pub size: i64,
     pub order: Vec<(Field, Direction)>,
-    /// The search text, already known to compile; compiled again per query (diesel expressions are not Clone).
-    pub search: Option<String>,
+    /// The search, parsed once and checked against the fields; `None` filters nothing.
+    pub search: Option<Criteria>,
     /// Fields to return besides `id`, `kind` and `href`; `None` for all.
     pub fields: Option<Vec<Field>>,
     pub format: Format,
@@ -86,21 +96,14 @@ impl ListQuery {
         (self.page - 1).saturating_mul(self.size)
     }
 
-    pub fn search_filter(&self) -> Result<Option<Filter>, OcmError> {
-        match &self.search {
-            Some(s) => filter::parse_and_compile(s),
-            None => Ok(None),
-        }
-    }
-
     /// Parses the query string's values.
-    pub fn from_params(params: &HashMap<String, String>) -> Result<Self, OcmError> {
+    pub fn from_params(params: &HashMap<String, String>) -> Result<Self, ListError> {
         let page = match params.get("page").map(|s| s.trim()) {
             None | Some("") => 1,
             Some(s) => match s.parse::<i64>() {
                 Ok(p) if p >= 1 => p,
                 _ => {
-                    return Err(OcmError::bad_request(format!(
+                    return Err(ListError::Param(format!(
                         "Invalid 'page' value '{s}': it must be an integer of at least 1"
                     )));
                 }
@@ -112,14 +115,14 @@ impl ListQuery {
                 Ok(-1) => MAX_SIZE,
                 Ok(n) if n >= 0 => n.min(MAX_SIZE),
                 Ok(_) => {
-                    return Err(OcmError::bad_request(format!(
+                    return Err(ListError::Param(format!(
                         "Invalid 'size' value '{s}': it must be -1 (everything) or an integer of at least 0"
                     )));
                 }
                 // Beyond i64 is still "more than the cap".
                 Err(_) if !s.starts_with('-') && s.bytes().all(|b| b.is_ascii_digit()) => MAX_SIZE,
                 Err(_) => {
-                    return Err(OcmError::bad_request(format!(
+                    return Err(ListError::Param(format!(
                         "Invalid 'size' value '{s}': it must be an integer"
                     )));
                 }
@@ -135,13 +138,10 @@ impl ListQuery {
             None => Vec::new(),
         };
         // Untrimmed, so error positions count from the client's first character.
-        let search = params
-            .get("search")
-            .filter(|s| !s.trim().is_empty())
-            .cloned();
-        if let Some(s) = &search {
-            filter::parse_and_compile(s)?;
-        }
+        let search = match params.get("search") {
+            Some(text) => Criteria::parse(text)?,
+            None => None,
+        };
         let fields = match params
             .get("fields")
             .map(|s| s.trim())
@@ -158,7 +158,7 @@ impl ListQuery {
             None | Some("") | Some("json") => Format::Json,
             Some("csv") => Format::Csv,
             Some(other) => {
-                return Err(OcmError::bad_request(format!(
+                return Err(ListError::Param(format!(
                     "Invalid 'format' value '{other}': use 'json' or 'csv'"
                 )));
             }
@@ -174,7 +174,7 @@ impl ListQuery {
     }
 }
 
-fn parse_order(text: &str) -> Result<Vec<(Field, Direction)>, OcmError> {
+fn parse_order(text: &str) -> Result<Vec<(Field, Direction)>, ListError> {
     let mut out: Vec<(Field, Direction)> = Vec::new();
     for part in text.split(',') {
         let words: Vec<&str> = part.split_whitespace().collect();
@@ -183,17 +183,17 @@ fn parse_order(text: &str) -> Result<Vec<(Field, Direction)>, OcmError> {
             [name, d] if d.eq_ignore_ascii_case("asc") => (*name, Direction::Asc),
             [name, d] if d.eq_ignore_ascii_case("desc") => (*name, Direction::Desc),
             _ => {
-                return Err(OcmError::bad_request(format!(
+                return Err(ListError::Param(format!(
                     "Invalid 'orderBy' value '{text}': write comma-separated 'field [asc|desc]'"
                 )));
             }
         };
         let field = Field::parse(name)
-            .filter(|f| f.kind() != FieldKind::TextList)
+            .filter(|f| f.is_scalar())
             .ok_or_else(|| {
-                OcmError::bad_request(format!(
+                ListError::Param(format!(
                     "Invalid 'orderBy' value '{text}': unknown field '{name}'; fields are {}",
-                    Field::names(|f| f.kind() != FieldKind::TextList)
+                    Field::names(Field::is_scalar)
                 ))
             })?;
         if !out.iter().any(|(f, _)| *f == field) {
@@ -203,7 +203,7 @@ fn parse_order(text: &str) -> Result<Vec<(Field, Direction)>, OcmError> {
     Ok(out)
 }
 
-fn parse_fields(text: &str) -> Result<Vec<Field>, OcmError> {
+fn parse_fields(text: &str) -> Result<Vec<Field>, ListError> {
     let mut out = Vec::new();
     for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if ["kind", "href"]
@@ -213,7 +213,7 @@ fn parse_fields(text: &str) -> Result<Vec<Field>, OcmError> {
             continue;
         }
         let field = Field::parse(name).ok_or_else(|| {
-            OcmError::bad_request(format!(
+            ListError::Param(format!(
                 "Invalid 'fields' value: unknown field '{name}'; fields are kind, href, {}",
                 Field::names(|_| true)
             ))
@@ -229,7 +229,7 @@ fn parse_fields(text: &str) -> Result<Vec<Field>, OcmError> {
 mod tests {
     use super::*;
 
-    fn q(pairs: &[(&str, &str)]) -> Result<ListQuery, OcmError> {
+    fn q(pairs: &[(&str, &str)]) -> Result<ListQuery, ListError> {
         ListQuery::from_params(
             &pairs
                 .iter()

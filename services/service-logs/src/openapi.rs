@@ -3,8 +3,10 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{clusters, logs, warehouse};
-use crate::wire::{ClusterLog, ClusterLogList, Error, WarehouseCount};
+use crate::handlers::{clusters, logs, owners, warehouse};
+use crate::wire::{
+    ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, Error, WarehouseCount,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,9 +15,10 @@ use crate::wire::{ClusterLog, ClusterLogList, Error, WarehouseCount};
     paths(
         logs::create, logs::list, logs::get, logs::delete,
         clusters::by_ids, clusters::by_uuid,
+        owners::put, owners::get, owners::delete,
         warehouse::count, warehouse::remove,
     ),
-    components(schemas(ClusterLog, ClusterLogList, WarehouseCount, Error)),
+    components(schemas(ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, WarehouseCount, Error)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

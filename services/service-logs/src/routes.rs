@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use crate::handlers::{clusters, logs, warehouse};
+use crate::handlers::{clusters, logs, owners, warehouse};
 use crate::wire::API_BASE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -24,6 +24,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/clusters/{uuid}/cluster_logs")
                     .route(web::get().to(clusters::by_uuid)),
+            )
+            .service(
+                web::resource("/clusters/{cluster_uuid}/owner")
+                    .route(web::put().to(owners::put))
+                    .route(web::get().to(owners::get))
+                    .route(web::delete().to(owners::delete)),
             )
             .service(
                 web::resource("/warehouse")

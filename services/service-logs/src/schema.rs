@@ -35,5 +35,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cluster_owners (cluster_uuid) {
+        cluster_uuid -> Text,
+        cluster_id -> Text,
+        subscription_id -> Text,
+        account_id -> Text,
+        source -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(idempotency_keys -> cluster_logs (log_id));
-diesel::allow_tables_to_appear_in_same_query!(cluster_logs, idempotency_keys);
+diesel::allow_tables_to_appear_in_same_query!(cluster_logs, idempotency_keys, cluster_owners);

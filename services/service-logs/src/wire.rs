@@ -4,101 +4,113 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::fields::Field;
+use crate::store::owners::OwnerRow;
 use crate::store::rows::LogRow;
 use domain::timefmt::format_utc;
+use time::OffsetDateTime;
 
 pub const API_BASE: &str = "/api/service_logs/v1";
 pub const LOG_KIND: &str = "ClusterLog";
 pub const LIST_KIND: &str = "ClusterLogList";
+pub const OWNER_KIND: &str = "ClusterOwner";
 
 pub fn log_href(id: &str) -> String {
     format!("{API_BASE}/cluster_logs/{id}")
 }
 
-/// A service log. `id`, `kind` and `href` are always present; the other fields are present unless `fields=`
-/// left them out, except `doc_references`, which is omitted when empty. Empty strings and `false` are written.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct ClusterLog {
-    /// Always `ClusterLog`.
-    pub kind: &'static str,
-    /// A KSUID: 27 base62 characters, sortable by creation time.
-    pub id: String,
-    pub href: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cluster_uuid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cluster_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscription_id: Option<String>,
-    /// The account that owns the cluster or resource the log is about; scopes who may read it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "Info")]
-    pub severity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub internal_only: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub doc_references: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_stream_id: Option<String>,
-    /// RFC 3339 in UTC.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
+/// What a row's value becomes on the wire and in a CSV cell, by its type.
+trait WireValue {
+    type Wire;
+    /// The JSON value; `None` leaves the key out.
+    fn into_wire(self) -> Option<Self::Wire>;
+    fn csv(&self) -> String;
 }
 
-impl ClusterLog {
-    /// The wire shape of `row`, with only `fields` (plus id, kind, href) when given.
-    pub fn from_row(row: LogRow, fields: Option<&[Field]>) -> Self {
-        let want = |f: Field| fields.is_none_or(|list| list.contains(&f));
-        let keep = |f: Field, v: String| want(f).then_some(v);
-        Self {
-            kind: LOG_KIND,
-            href: log_href(&row.id),
-            cluster_uuid: keep(Field::ClusterUuid, row.cluster_uuid),
-            cluster_id: keep(Field::ClusterId, row.cluster_id),
-            subscription_id: keep(Field::SubscriptionId, row.subscription_id),
-            account_id: keep(Field::AccountId, row.account_id),
-            severity: keep(Field::Severity, row.severity),
-            service_name: keep(Field::ServiceName, row.service_name),
-            summary: keep(Field::Summary, row.summary),
-            description: keep(Field::Description, row.description),
-            internal_only: want(Field::InternalOnly).then_some(row.internal_only),
-            log_type: keep(Field::LogType, row.log_type),
-            doc_references: (want(Field::DocReferences) && !row.doc_references.is_empty())
-                .then_some(row.doc_references),
-            event_stream_id: keep(Field::EventStreamId, row.event_stream_id),
-            timestamp: want(Field::Timestamp).then(|| format_utc(row.timestamp)),
-            username: keep(Field::Username, row.username),
-            created_at: want(Field::CreatedAt).then(|| format_utc(row.created_at)),
-            created_by: keep(Field::CreatedBy, row.created_by),
-            email: keep(Field::Email, row.email),
-            first_name: keep(Field::FirstName, row.first_name),
-            last_name: keep(Field::LastName, row.last_name),
-            id: row.id,
-        }
+impl WireValue for String {
+    type Wire = String;
+    fn into_wire(self) -> Option<String> {
+        Some(self)
+    }
+    fn csv(&self) -> String {
+        self.clone()
     }
 }
+
+impl WireValue for bool {
+    type Wire = bool;
+    fn into_wire(self) -> Option<bool> {
+        Some(self)
+    }
+    fn csv(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl WireValue for OffsetDateTime {
+    type Wire = String;
+    fn into_wire(self) -> Option<String> {
+        Some(format_utc(self))
+    }
+    fn csv(&self) -> String {
+        format_utc(*self)
+    }
+}
+
+/// Lists are left out when empty, and joined with spaces in CSV.
+impl WireValue for Vec<String> {
+    type Wire = Vec<String>;
+    fn into_wire(self) -> Option<Vec<String>> {
+        (!self.is_empty()).then_some(self)
+    }
+    fn csv(&self) -> String {
+        self.join(" ")
+    }
+}
+
+macro_rules! declare_wire {
+    (all: [{ $(#[$im:meta])* Id id : $irt:ty => $iwt:ty }
+           $({ $(#[$m:meta])* $v:ident $c:ident : $rt:ty => $wt:ty })*]
+     $($groups:tt)*) => {
+        /// A service log. `id`, `kind` and `href` are always present; the other fields are present unless `fields=`
+        /// left them out, except `doc_references`, which is omitted when empty. Empty strings and `false` are written.
+        #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+        pub struct ClusterLog {
+            /// Always `ClusterLog`.
+            pub kind: &'static str,
+            $(#[$im])*
+            pub id: $iwt,
+            pub href: String,
+            $(
+                $(#[$m])*
+                #[serde(skip_serializing_if = "Option::is_none")]
+                pub $c: Option<$wt>,
+            )*
+        }
+
+        impl ClusterLog {
+            /// The wire shape of `row`, with only `fields` (plus id, kind, href) when given.
+            pub fn from_row(row: LogRow, fields: Option<&[Field]>) -> Self {
+                let want = |f: Field| fields.is_none_or(|list| list.contains(&f));
+                Self {
+                    kind: LOG_KIND,
+                    href: log_href(&row.id),
+                    $($c: if want(Field::$v) { row.$c.into_wire() } else { None },)*
+                    id: row.id,
+                }
+            }
+        }
+
+        /// One CSV cell of `row`.
+        fn csv_cell(row: &LogRow, field: Field) -> String {
+            match field {
+                Field::Id => row.id.csv(),
+                $(Field::$v => row.$c.csv(),)*
+            }
+        }
+    };
+}
+
+crate::fields::log_fields!(declare_wire);
 
 /// A page of logs. `size` is the number of items returned; `total` counts every match.
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,6 +121,46 @@ pub struct ClusterLogList {
     pub size: i64,
     pub total: i64,
     pub items: Vec<ClusterLog>,
+}
+
+/// Who owns a cluster. `cluster_id` and `subscription_id` are `""` when unknown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterOwner {
+    /// Always `ClusterOwner`.
+    pub kind: &'static str,
+    pub cluster_uuid: String,
+    pub cluster_id: String,
+    pub subscription_id: String,
+    /// The owning account: its `service-logs.log.read` callers see the cluster's logs.
+    pub account_id: String,
+    /// `explicit` (registered with PUT) or `learned` (from the first log that named an account).
+    #[schema(example = "explicit")]
+    pub source: String,
+    /// RFC 3339 in UTC.
+    pub updated_at: String,
+}
+
+impl ClusterOwner {
+    pub fn from_row(row: OwnerRow) -> Self {
+        Self {
+            kind: OWNER_KIND,
+            cluster_uuid: row.cluster_uuid,
+            cluster_id: row.cluster_id,
+            subscription_id: row.subscription_id,
+            account_id: row.account_id,
+            source: row.source,
+            updated_at: format_utc(row.updated_at),
+        }
+    }
+}
+
+/// The body of `PUT .../owner` (documentation only: `domain_logs::owner::OwnerInput` reads it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterOwnerRequest {
+    /// Required, not blank.
+    pub account_id: String,
+    pub cluster_id: Option<String>,
+    pub subscription_id: Option<String>,
 }
 
 /// The answer of the warehouse endpoints.
@@ -145,29 +197,5 @@ pub fn csv_columns(fields: Option<&[Field]>) -> Vec<Field> {
 
 /// One CSV record of `row` in `columns` order.
 pub fn csv_record(row: &LogRow, columns: &[Field]) -> Vec<String> {
-    columns
-        .iter()
-        .map(|f| match f {
-            Field::Id => row.id.clone(),
-            Field::ClusterUuid => row.cluster_uuid.clone(),
-            Field::ClusterId => row.cluster_id.clone(),
-            Field::SubscriptionId => row.subscription_id.clone(),
-            Field::AccountId => row.account_id.clone(),
-            Field::Severity => row.severity.clone(),
-            Field::ServiceName => row.service_name.clone(),
-            Field::Summary => row.summary.clone(),
-            Field::Description => row.description.clone(),
-            Field::InternalOnly => row.internal_only.to_string(),
-            Field::LogType => row.log_type.clone(),
-            Field::DocReferences => row.doc_references.join(" "),
-            Field::EventStreamId => row.event_stream_id.clone(),
-            Field::Timestamp => format_utc(row.timestamp),
-            Field::Username => row.username.clone(),
-            Field::CreatedAt => format_utc(row.created_at),
-            Field::CreatedBy => row.created_by.clone(),
-            Field::Email => row.email.clone(),
-            Field::FirstName => row.first_name.clone(),
-            Field::LastName => row.last_name.clone(),
-        })
-        .collect()
+    columns.iter().map(|f| csv_cell(row, *f)).collect()
 }

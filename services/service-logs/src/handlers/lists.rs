@@ -9,7 +9,7 @@ use platform::db::DbPool;
 use tokio::sync::mpsc;
 
 use crate::listing::{ClusterScope, Format, ListQuery, Visibility};
-use crate::store::{self, StoreError, logs::Conditions};
+use crate::store::{self, logs::Conditions};
 use crate::wire::{self, ClusterLog, ClusterLogList};
 
 /// Rows per CSV chunk sent to the client.
@@ -36,17 +36,10 @@ async fn json_page(
     let cond = Conditions {
         visibility,
         clusters,
+        query,
     };
     let mut conn = store::conn(pool).await?;
-    let (total, rows) = store::logs::list(
-        &mut conn,
-        &cond,
-        query,
-        query.search_filter()?,
-        query.search_filter()?,
-    )
-    .await
-    .map_err(StoreError::from)?;
+    let (total, rows) = store::logs::list(&mut conn, &cond).await?;
     drop(conn);
     let items: Vec<ClusterLog> = rows
         .into_iter()
@@ -70,7 +63,6 @@ async fn csv_stream(
     clusters: ClusterScope,
     query: ListQuery,
 ) -> Result<HttpResponse, OcmError> {
-    let search = query.search_filter()?;
     // Take the connection before answering, so an exhausted pool is a 503 rather than a broken download.
     let mut conn = store::conn(pool).await?;
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
@@ -80,8 +72,9 @@ async fn csv_stream(
         let cond = Conditions {
             visibility: &visibility,
             clusters: &clusters,
+            query: &query,
         };
-        let mut rows = match store::logs::stream(&mut conn, &cond, &query, search).await {
+        let mut rows = match store::logs::stream(&mut conn, &cond).await {
             Ok(rows) => Box::pin(rows),
             Err(e) => {
                 tracing::error!(error = %e, "CSV export query failed");

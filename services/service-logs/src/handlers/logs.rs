@@ -2,18 +2,19 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::service_log::LogInput;
+use domain_logs::owner;
+use domain_logs::service_log::LogInput;
 use errors::ocm::OcmError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Params, Pool, lists};
+use super::{Params, Pool, errors::broken_rule, lists};
 use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
 use crate::listing::{ClusterScope, ListQuery};
+use crate::store;
 use crate::store::idempotency::{self, Outcome};
-use crate::store::rows::NewLogRow;
-use crate::store::{self, StoreError};
+use crate::store::rows::LogRow;
 use crate::wire::{ClusterLog, ClusterLogList, Error};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -55,11 +56,12 @@ pub async fn create(
         .map(|_| hex::encode(Sha256::digest(body.to_string().as_bytes())));
     let input: LogInput = serde_json::from_value(body)
         .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;
-    let log = input.validate().map_err(|e| OcmError::validation(e.0))?;
+    let log = input.validate().map_err(broken_rule)?;
 
+    let learned = owner::learned_from(&log);
     let p = &caller.0;
     let now = OffsetDateTime::now_utc();
-    let row = NewLogRow {
+    let row = LogRow {
         id: domain::ids::new_ksuid(),
         cluster_uuid: log.cluster_uuid,
         cluster_id: log.cluster_id,
@@ -83,18 +85,16 @@ pub async fn create(
     };
     let mut conn = store::conn(&pool).await?;
     let created = match key {
-        None => store::logs::insert(&mut conn, &row)
-            .await
-            .map_err(StoreError::from)?,
+        None => store::logs::insert(&mut conn, &row, learned.as_ref()).await?,
         Some(key) => match idempotency::create(
             &mut conn,
             &p.subject,
             &key,
             request_hash.as_deref().unwrap_or_default(),
             &row,
+            learned.as_ref(),
         )
-        .await
-        .map_err(StoreError::from)?
+        .await?
         {
             Outcome::Created(log) | Outcome::Replayed(log) => log,
             Outcome::Mismatch => {
@@ -191,9 +191,7 @@ pub async fn get(
         return Err(not_found());
     }
     let mut conn = store::conn(&pool).await?;
-    let row = store::logs::find(&mut conn, &id, &visibility)
-        .await
-        .map_err(StoreError::from)?;
+    let row = store::logs::find(&mut conn, &id, &visibility).await?;
     let row = row.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(ClusterLog::from_row(row, None)))
 }
@@ -223,10 +221,7 @@ pub async fn delete(
         return Err(not_found());
     }
     let mut conn = store::conn(&pool).await?;
-    if store::logs::delete(&mut conn, &id)
-        .await
-        .map_err(StoreError::from)?
-    {
+    if store::logs::delete(&mut conn, &id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found())

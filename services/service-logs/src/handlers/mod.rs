@@ -1,8 +1,10 @@
 //! HTTP handlers, one file per resource: parse, authorize, call the store, shape the response.
 
 pub mod clusters;
+pub mod errors;
 pub mod lists;
 pub mod logs;
+pub mod owners;
 pub mod warehouse;
 
 use actix_web::web;

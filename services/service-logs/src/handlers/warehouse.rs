@@ -6,7 +6,7 @@ use errors::ocm::OcmError;
 use super::{Params, Pool};
 use crate::access::{Caller, LOG_DELETE};
 use crate::listing::ClusterScope;
-use crate::store::{self, StoreError};
+use crate::store;
 use crate::wire::{Error, WarehouseCount};
 
 fn clusters(params: &Params) -> Result<ClusterScope, OcmError> {
@@ -39,9 +39,7 @@ pub async fn count(pool: Pool, caller: Caller, params: Params) -> Result<HttpRes
     caller.require(LOG_DELETE)?;
     let clusters = clusters(&params)?;
     let mut conn = store::conn(&pool).await?;
-    let total = store::logs::count_for_clusters(&mut conn, &clusters)
-        .await
-        .map_err(StoreError::from)?;
+    let total = store::logs::count_for_clusters(&mut conn, &clusters).await?;
     Ok(HttpResponse::Ok().json(WarehouseCount { total }))
 }
 
@@ -66,9 +64,7 @@ pub async fn remove(pool: Pool, caller: Caller, params: Params) -> Result<HttpRe
     caller.require(LOG_DELETE)?;
     let clusters = clusters(&params)?;
     let mut conn = store::conn(&pool).await?;
-    let total = store::logs::delete_for_clusters(&mut conn, &clusters)
-        .await
-        .map_err(StoreError::from)?;
+    let total = store::logs::delete_for_clusters(&mut conn, &clusters).await?;
     if total == 0 {
         return Err(OcmError::not_found("The given clusters have no logs"));
     }

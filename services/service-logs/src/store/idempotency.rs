@@ -4,10 +4,12 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain_logs::owner::ValidOwner;
 
 use crate::schema::{cluster_logs, idempotency_keys};
 use crate::store::logs;
-use crate::store::rows::{LogRow, NewLogRow};
+use crate::store::rows::LogRow;
+use crate::store::{StoreError, StoreResult};
 
 /// Keys are kept this long (the contract promises at least 24 hours).
 pub const RETENTION_HOURS: i32 = 48;
@@ -35,10 +37,11 @@ pub async fn create(
     caller: &str,
     key: &str,
     request_hash: &str,
-    row: &NewLogRow,
-) -> QueryResult<Outcome> {
+    row: &LogRow,
+    learned: Option<&ValidOwner>,
+) -> StoreResult<Outcome> {
     let lock_name = format!("{caller}\n{key}");
-    conn.transaction(async |conn| {
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         {
             // Held until commit: a second request with the same key meanwhile sees `false` and gets a 409.
             let locked: Locked = diesel::sql_query(
@@ -65,7 +68,7 @@ pub async fn create(
                     Outcome::Mismatch
                 });
             }
-            let log = logs::insert(conn, row).await?;
+            let log = logs::insert_row(conn, row, learned).await?;
             diesel::insert_into(idempotency_keys::table)
                 .values((
                     idempotency_keys::caller.eq(caller),
@@ -79,14 +82,15 @@ pub async fn create(
         }
     })
     .await
+    .map_err(StoreError::from)
 }
 
 /// Forgets keys older than the retention; how many went.
-pub async fn purge_expired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::sql_query(
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> StoreResult<usize> {
+    Ok(diesel::sql_query(
         "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
     )
     .bind::<diesel::sql_types::Integer, _>(RETENTION_HOURS)
     .execute(conn)
-    .await
+    .await?)
 }

@@ -2,23 +2,52 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::Stream;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain_logs::owner::ValidOwner;
+use futures_util::{Stream, StreamExt};
 
 use crate::fields::Field;
-use crate::filter::Filter;
 use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
 use crate::schema::cluster_logs;
-use crate::store::rows::{LogRow, NewLogRow};
+use crate::store::rows::LogRow;
+use crate::store::search::{Filter, compile};
+use crate::store::{StoreError, StoreResult, owners};
 
 type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
-pub async fn insert(conn: &mut AsyncPgConnection, row: &NewLogRow) -> QueryResult<LogRow> {
-    diesel::insert_into(cluster_logs::table)
+/// Stores a new log, and the cluster owner it teaches (if any, and the cluster has none yet) in the same
+/// transaction.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    row: &LogRow,
+    learned: Option<&ValidOwner>,
+) -> StoreResult<LogRow> {
+    Ok(match learned {
+        None => insert_row(conn, row, None).await?,
+        Some(owner) => {
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                insert_row(conn, row, Some(owner)).await
+            })
+            .await?
+        }
+    })
+}
+
+/// The insert itself (and the learned owner), for callers already inside a transaction.
+pub(crate) async fn insert_row(
+    conn: &mut AsyncPgConnection,
+    row: &LogRow,
+    learned: Option<&ValidOwner>,
+) -> QueryResult<LogRow> {
+    let log = diesel::insert_into(cluster_logs::table)
         .values(row)
         .returning(LogRow::as_returning())
         .get_result(conn)
-        .await
+        .await?;
+    if let Some(owner) = learned {
+        owners::learn(conn, owner).await?;
+    }
+    Ok(log)
 }
 
 /// One log, if it exists and the caller may see it.
@@ -26,7 +55,7 @@ pub async fn find(
     conn: &mut AsyncPgConnection,
     id: &str,
     vis: &Visibility,
-) -> QueryResult<Option<LogRow>> {
+) -> StoreResult<Option<LogRow>> {
     let mut q = cluster_logs::table
         .select(LogRow::as_select())
         .filter(cluster_logs::id.eq(id.to_owned()))
@@ -34,29 +63,31 @@ pub async fn find(
     if let Some(v) = visibility_filter(vis) {
         q = q.filter(v);
     }
-    q.first(conn).await.optional()
+    Ok(q.first(conn).await.optional()?)
 }
 
 /// Deletes one log; whether it existed.
-pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<bool> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: &str) -> StoreResult<bool> {
     let n = diesel::delete(cluster_logs::table.filter(cluster_logs::id.eq(id.to_owned())))
         .execute(conn)
         .await?;
     Ok(n > 0)
 }
 
-/// Every condition of a list: who may see what, which cluster, the search.
+/// Every condition of a list: who may see what, which cluster, and the list request (its search, order, page).
 pub struct Conditions<'a> {
     pub visibility: &'a Visibility,
     pub clusters: &'a ClusterScope,
+    pub query: &'a ListQuery,
 }
 
 impl Conditions<'_> {
-    fn filter(&self, search: Option<Filter>) -> Option<Filter> {
+    /// The list's whole WHERE clause. Built anew for each statement: diesel's boxed expressions are not `Clone`.
+    fn filter(&self) -> Option<Filter> {
         let parts = [
             visibility_filter(self.visibility),
             cluster_filter(self.clusters),
-            search,
+            self.query.search.as_ref().map(compile),
         ];
         parts
             .into_iter()
@@ -68,11 +99,7 @@ impl Conditions<'_> {
 fn visibility_filter(vis: &Visibility) -> Option<Filter> {
     match vis {
         Visibility::All => None,
-        Visibility::Account(account) => Some(Box::new(
-            cluster_logs::account_id
-                .eq(account.clone())
-                .and(cluster_logs::internal_only.eq(false)),
-        )),
+        Visibility::Account(account) => Some(owners::readable_by(account)),
     }
 }
 
@@ -122,6 +149,18 @@ macro_rules! then_order {
     };
 }
 
+macro_rules! declare_order {
+    (all: [$({ $(#[$m:meta])* $v:ident $c:ident : $rt:ty => $wt:ty })*] $($groups:tt)*) => {
+        fn then_order(q: PageQuery, field: Field, dir: Direction) -> PageQuery {
+            match field {
+                $(Field::$v => then_order!(q, cluster_logs::$c, dir),)*
+            }
+        }
+    };
+}
+
+crate::fields::log_fields!(declare_order);
+
 fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
     use cluster_logs as t;
     if keys.is_empty() {
@@ -129,29 +168,7 @@ fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
         return q.order_by((t::created_at.desc(), t::id.desc()));
     }
     for (field, dir) in keys {
-        q = match field {
-            Field::Id => then_order!(q, t::id, dir),
-            Field::ClusterUuid => then_order!(q, t::cluster_uuid, dir),
-            Field::ClusterId => then_order!(q, t::cluster_id, dir),
-            Field::SubscriptionId => then_order!(q, t::subscription_id, dir),
-            Field::AccountId => then_order!(q, t::account_id, dir),
-            Field::Severity => then_order!(q, t::severity, dir),
-            Field::ServiceName => then_order!(q, t::service_name, dir),
-            Field::Summary => then_order!(q, t::summary, dir),
-            Field::Description => then_order!(q, t::description, dir),
-            Field::InternalOnly => then_order!(q, t::internal_only, dir),
-            Field::LogType => then_order!(q, t::log_type, dir),
-            Field::EventStreamId => then_order!(q, t::event_stream_id, dir),
-            Field::Timestamp => then_order!(q, t::timestamp, dir),
-            Field::Username => then_order!(q, t::username, dir),
-            Field::CreatedAt => then_order!(q, t::created_at, dir),
-            Field::CreatedBy => then_order!(q, t::created_by, dir),
-            Field::Email => then_order!(q, t::email, dir),
-            Field::FirstName => then_order!(q, t::first_name, dir),
-            Field::LastName => then_order!(q, t::last_name, dir),
-            // Not orderable; `listing` refuses it before we get here.
-            Field::DocReferences => q,
-        };
+        q = then_order(q, *field, *dir);
     }
     if !keys.iter().any(|(f, _)| *f == Field::Id) {
         q = q.then_order_by(t::id.desc());
@@ -159,11 +176,12 @@ fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
     q
 }
 
-fn page_query(cond: &Conditions<'_>, q: &ListQuery, search: Option<Filter>) -> PageQuery {
+fn page_query(cond: &Conditions<'_>) -> PageQuery {
     let mut query: PageQuery = cluster_logs::table.select(LogRow::as_select()).into_boxed();
-    if let Some(f) = cond.filter(search) {
+    if let Some(f) = cond.filter() {
         query = query.filter(f);
     }
+    let q = cond.query;
     order(query, &q.order).limit(q.size).offset(q.offset())
 }
 
@@ -171,21 +189,18 @@ fn page_query(cond: &Conditions<'_>, q: &ListQuery, search: Option<Filter>) -> P
 pub async fn list(
     conn: &mut AsyncPgConnection,
     cond: &Conditions<'_>,
-    q: &ListQuery,
-    search_for_count: Option<Filter>,
-    search_for_page: Option<Filter>,
-) -> QueryResult<(i64, Vec<LogRow>)> {
+) -> StoreResult<(i64, Vec<LogRow>)> {
     let mut count = cluster_logs::table.count().into_boxed();
-    if let Some(f) = cond.filter(search_for_count) {
+    if let Some(f) = cond.filter() {
         count = count.filter(f);
     }
-    if q.size == 0 {
+    if cond.query.size == 0 {
         return Ok((count.get_result(conn).await?, Vec::new()));
     }
     // Pipelined: both statements go out before either answer is read, one round trip instead of two.
     let shared: &AsyncPgConnection = conn;
     let total = count.get_result::<i64>(&mut &*shared);
-    let page = page_query(cond, q, search_for_page).load::<LogRow>(&mut &*shared);
+    let page = page_query(cond).load::<LogRow>(&mut &*shared);
     let (total, rows) = futures_util::try_join!(total, page)?;
     Ok((total, rows))
 }
@@ -194,31 +209,28 @@ pub async fn list(
 pub async fn stream<'c>(
     conn: &'c mut AsyncPgConnection,
     cond: &Conditions<'_>,
-    q: &ListQuery,
-    search: Option<Filter>,
-) -> QueryResult<impl Stream<Item = QueryResult<LogRow>> + 'c> {
-    page_query(cond, q, search)
-        .load_stream::<LogRow>(conn)
-        .await
+) -> StoreResult<impl Stream<Item = StoreResult<LogRow>> + 'c> {
+    let rows = page_query(cond).load_stream::<LogRow>(conn).await?;
+    Ok(rows.map(|row| row.map_err(StoreError::from)))
 }
 
 /// How many logs the clusters have.
 pub async fn count_for_clusters(
     conn: &mut AsyncPgConnection,
     clusters: &ClusterScope,
-) -> QueryResult<i64> {
+) -> StoreResult<i64> {
     let mut q = cluster_logs::table.count().into_boxed();
     if let Some(f) = cluster_filter(clusters) {
         q = q.filter(f);
     }
-    q.get_result(conn).await
+    Ok(q.get_result(conn).await?)
 }
 
 /// Removes the clusters' logs; how many went.
 pub async fn delete_for_clusters(
     conn: &mut AsyncPgConnection,
     clusters: &ClusterScope,
-) -> QueryResult<i64> {
+) -> StoreResult<i64> {
     let Some(f) = cluster_filter(clusters) else {
         return Ok(0);
     };

@@ -1,41 +1,58 @@
-//! Every SQL statement of the service, over diesel-async. Nothing above this module sees SQL.
+//! Every SQL statement of the service, over diesel-async. Nothing above this module sees SQL or diesel, and nothing
+//! here knows HTTP: errors are [`StoreError`], which `handlers/errors.rs` maps to the API's answers.
 
 pub mod idempotency;
 pub mod logs;
+pub mod owners;
 pub mod rows;
+pub mod search;
 
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::PoolError;
-use errors::ocm::OcmError;
 use platform::db::{DbConn, DbPool, is_unavailable};
 
 /// What can go wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no database connection: {0}")]
-    Pool(#[from] PoolError),
-    #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    /// No connection within the pool's wait, the database unreachable, a connection lost mid-query or a statement
+    /// cancelled by `statement_timeout`: worth retrying later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A statement that must find a row found none.
+    #[error("no such row")]
+    NotFound,
+    /// Anything else: a bug or a broken database.
+    #[error("database error: {0}")]
+    Failed(String),
 }
 
-impl From<StoreError> for OcmError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Pool(p) if is_unavailable(&p) => OcmError::unavailable(p),
-            StoreError::Query(diesel::result::Error::NotFound) => {
-                OcmError::not_found("The requested resource does not exist")
-            }
-            // A lost connection or a statement cancelled by statement_timeout: try again later.
-            StoreError::Query(diesel::result::Error::DatabaseError(kind, ref info))
-                if matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
-                    || info.message().contains("statement timeout") =>
-            {
-                OcmError::unavailable(e)
-            }
-            other => OcmError::internal(other),
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Failed(format!("no database connection: {e}"))
         }
     }
 }
 
-pub async fn conn(pool: &DbPool) -> Result<DbConn, StoreError> {
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(kind, ref info)
+                if matches!(kind, DatabaseErrorKind::ClosedConnection)
+                    || info.message().contains("statement timeout") =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            other => StoreError::Failed(other.to_string()),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub async fn conn(pool: &DbPool) -> StoreResult<DbConn> {
     Ok(pool.get().await?)
 }

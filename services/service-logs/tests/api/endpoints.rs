@@ -99,7 +99,8 @@ async fn get_and_delete_answer_404_for_unknown_and_foreign_logs() {
     let app = spawn().await;
     let mine = app.create(json!({"cluster_uuid": "u", "account_id": "acc-1", "severity": "Info", "service_name": "s", "summary": "mine"})).await;
     let internal = app.create(json!({"cluster_uuid": "u", "account_id": "acc-1", "internal_only": true, "severity": "Info", "service_name": "s", "summary": "internal"})).await;
-    let foreign = app.create(json!({"cluster_uuid": "u", "account_id": "acc-2", "severity": "Info", "service_name": "s", "summary": "theirs"})).await;
+    // Another cluster: `u` is acc-1's now (learned from its first log), so every log of `u` is acc-1's to read.
+    let foreign = app.create(json!({"cluster_uuid": "u2", "account_id": "acc-2", "severity": "Info", "service_name": "s", "summary": "theirs"})).await;
     let reader = tokens::token("reader", Some("acc-1"), &[READ]);
 
     let r = app

@@ -10,3 +10,4 @@ mod endpoints;
 mod idempotency;
 mod lists;
 mod ops;
+mod owners;

@@ -72,13 +72,16 @@ async fn openapi_document_covers_every_route() {
         have,
         [
             "DELETE /api/service_logs/v1/cluster_logs/{id}",
+            "DELETE /api/service_logs/v1/clusters/{cluster_uuid}/owner",
             "DELETE /api/service_logs/v1/warehouse",
             "GET /api/service_logs/v1/cluster_logs",
             "GET /api/service_logs/v1/cluster_logs/{id}",
             "GET /api/service_logs/v1/clusters/cluster_logs",
+            "GET /api/service_logs/v1/clusters/{cluster_uuid}/owner",
             "GET /api/service_logs/v1/clusters/{uuid}/cluster_logs",
             "GET /api/service_logs/v1/warehouse",
             "POST /api/service_logs/v1/cluster_logs",
+            "PUT /api/service_logs/v1/clusters/{cluster_uuid}/owner",
         ]
     );
     assert!(doc["components"]["schemas"]["Error"].is_object());

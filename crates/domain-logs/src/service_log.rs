@@ -4,7 +4,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::severity::Severity;
-use crate::timefmt;
+use domain::timefmt;
 
 /// The most characters a summary may have (the real service stores varchar(255)).
 pub const SUMMARY_MAX_CHARS: usize = 255;

@@ -1,0 +1,31 @@
+//! The one place domain, list and store errors become the API's answers (OCM error bodies).
+
+use domain_logs::service_log::RuleError;
+use errors::ocm::OcmError;
+
+use crate::listing::ListError;
+use crate::store::StoreError;
+
+impl From<StoreError> for OcmError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => OcmError::unavailable(e),
+            StoreError::NotFound => OcmError::not_found("The requested resource does not exist"),
+            StoreError::Failed(_) => OcmError::internal(e),
+        }
+    }
+}
+
+impl From<ListError> for OcmError {
+    fn from(e: ListError) -> Self {
+        match e {
+            ListError::Param(reason) => OcmError::bad_request(reason),
+            ListError::Search(e) => OcmError::search(e.0),
+        }
+    }
+}
+
+/// A create body that breaks a rule of a new log: 400, error 8.
+pub fn broken_rule(e: RuleError) -> OcmError {
+    OcmError::validation(e.0)
+}

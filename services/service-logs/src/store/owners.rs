@@ -1,0 +1,118 @@
+//! The cluster-owner registry, and the condition that lets a reader see the logs of the clusters its account
+//! owns.
+
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel::upsert::excluded;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain_logs::owner::{Source, ValidOwner};
+use time::OffsetDateTime;
+
+use crate::schema::{cluster_logs, cluster_owners};
+use crate::store::StoreResult;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
+#[diesel(table_name = cluster_owners, check_for_backend(Pg))]
+pub struct OwnerRow {
+    pub cluster_uuid: String,
+    pub cluster_id: String,
+    pub subscription_id: String,
+    pub account_id: String,
+    pub source: String,
+    pub updated_at: OffsetDateTime,
+}
+
+impl OwnerRow {
+    fn new(owner: &ValidOwner, source: Source) -> Self {
+        Self {
+            cluster_uuid: owner.cluster_uuid.clone(),
+            cluster_id: owner.cluster_id.clone(),
+            subscription_id: owner.subscription_id.clone(),
+            account_id: owner.account_id.clone(),
+            source: source.as_str().to_owned(),
+            updated_at: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+/// Registers `owner` explicitly, replacing whatever was known (one statement: of two racing registrations the
+/// later one wins whole).
+pub async fn register(conn: &mut AsyncPgConnection, owner: &ValidOwner) -> StoreResult<OwnerRow> {
+    use cluster_owners as o;
+    let row = OwnerRow::new(owner, Source::Explicit);
+    Ok(diesel::insert_into(o::table)
+        .values(&row)
+        .on_conflict(o::cluster_uuid)
+        .do_update()
+        .set((
+            o::cluster_id.eq(excluded(o::cluster_id)),
+            o::subscription_id.eq(excluded(o::subscription_id)),
+            o::account_id.eq(excluded(o::account_id)),
+            o::source.eq(excluded(o::source)),
+            o::updated_at.eq(excluded(o::updated_at)),
+        ))
+        .returning(OwnerRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Records a learned owner unless the cluster already has one (explicit or learned).
+pub(crate) async fn learn(conn: &mut AsyncPgConnection, owner: &ValidOwner) -> QueryResult<()> {
+    diesel::insert_into(cluster_owners::table)
+        .values(&OwnerRow::new(owner, Source::Learned))
+        .on_conflict(cluster_owners::cluster_uuid)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    cluster_uuid: &str,
+) -> StoreResult<Option<OwnerRow>> {
+    Ok(cluster_owners::table
+        .find(cluster_uuid.to_owned())
+        .select(OwnerRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Forgets the owner; whether there was one. The cluster's logs stay.
+pub async fn remove(conn: &mut AsyncPgConnection, cluster_uuid: &str) -> StoreResult<bool> {
+    let n = diesel::delete(cluster_owners::table.find(cluster_uuid.to_owned()))
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// The logs `account` may read with `service-logs.log.read`: not `internal_only`, and either its own
+/// `account_id` is the account's or its cluster is owned by the account now, matched by `cluster_uuid`, or by
+/// `cluster_id` when the log has no uuid.
+///
+/// The owned clusters are two `ARRAY(SELECT ...)` sub-plans, each run once per statement as one index-only
+/// lookup (`cluster_owners_account`); as `= ANY(...)` they stay index conditions, so PostgreSQL can combine the
+/// account, cluster-uuid and cluster-id indexes of the logs (a plain `IN (SELECT ...)` under `OR` could not).
+pub(crate) fn readable_by(
+    account: &str,
+) -> Box<dyn BoxableExpression<cluster_logs::table, Pg, SqlType = Bool>> {
+    let owned = diesel::dsl::sql::<Bool>(
+        "(\"cluster_logs\".\"cluster_uuid\" = ANY(ARRAY(\
+         SELECT o.cluster_uuid FROM cluster_owners o WHERE o.account_id = ",
+    )
+    .bind::<Text, _>(account.to_owned())
+    .sql(
+        ")) OR (\"cluster_logs\".\"cluster_uuid\" = '' AND \"cluster_logs\".\"cluster_id\" = ANY(ARRAY(\
+         SELECT o.cluster_id FROM cluster_owners o WHERE o.account_id = ",
+    )
+    .bind::<Text, _>(account.to_owned())
+    .sql(" AND o.cluster_id <> ''))))");
+    Box::new(
+        cluster_logs::internal_only
+            .eq(false)
+            .and(cluster_logs::account_id.eq(account.to_owned()).or(owned)),
+    )
+}
