@@ -26,7 +26,7 @@ test: ## Run every test against a real PostgreSQL (found, or started under .loca
 	  TEST_DATABASE_URL="$$admin_url" $(CARGO) test --workspace --no-fail-fast $(TEST_ARGS); \
 	fi
 
-run: ## Start service-logs (and logs-router) locally with a database, print curl lines; Ctrl-C stops
+run: ## Start service-logs (and logs-router) locally with a database, print curl lines; Ctrl-C stops (exit 0)
 	@CARGO="$(CARGO)" scripts/run.sh
 
 lint: ## cargo fmt --check and clippy with warnings as errors
@@ -36,7 +36,7 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-pg-stop: ## Stop the throwaway PostgreSQL under .local/pg (if running)
+pg-stop: ## Stop the throwaway PostgreSQL that make run / make test started under .local/pg (if running)
 	@scripts/ensure-postgres.sh stop
 
 # Optional fragments written by others; they add their own targets (document them with `## `).

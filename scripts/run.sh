@@ -120,9 +120,12 @@ LR_BIN=$TARGET_DIR/debug/logs-router
 PIDS=()
 NAMES=()
 
+# A stop asked for (Ctrl-C, SIGTERM) ends with status 0; a service that died ends with its failure.
+STOP_REQUESTED=0
 cleanup() {
   local rc=$? pid i alive
   trap - EXIT INT TERM
+  [ "$STOP_REQUESTED" = 1 ] && rc=0
   if [ ${#PIDS[@]} -gt 0 ]; then
     log "stopping ${NAMES[*]}"
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -134,11 +137,16 @@ cleanup() {
     done
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   fi
+  if [ "$STOP_REQUESTED" = 1 ]; then
+    log "stopped"
+    case "$admin" in
+      *":${LOCAL_PG_PORT:-54329}/"*) log "the throwaway PostgreSQL keeps running for the next make run; make pg-stop stops it" ;;
+    esac
+  fi
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'STOP_REQUESTED=1; exit 0' INT TERM
 
 # start <name> <bind-addr> <binary> VAR=value...: runs `<binary> serve` with those variables,
 # its output prefixed with [name].

@@ -8,7 +8,10 @@
 #   CHARTS               chart names under deploy/helm
 #   OUT_DIR              where rendered manifests are kept for reading
 #
-# For each chart, and each value set (the defaults, then every ci/*-values.yaml):
+# The default values alone must fail, on purpose (a release needs a token key source, which only the operator
+# can choose), with the message in ci/fail/default-values.txt; so must every ci/fail/*.yaml, with the message
+# of its "# expect:" line. For each chart, and each value set under ci/*-values.yaml (chart-testing's
+# convention):
 #   1. helm lint --strict
 #   2. helm template | kubernetes-validate --strict: every built-in kind against the pinned release's schemas,
 #      unknown properties rejected
@@ -33,20 +36,39 @@ for chart in $CHARTS; do
   dir="deploy/helm/$chart"
   [[ -f "$dir/Chart.yaml" ]] || { fail "$dir/Chart.yaml not found"; continue; }
 
-  value_sets=("")
+  expect_fail() { # <label> <message> [helm args...]
+    local label=$1 message=$2 err
+    shift 2
+    checked=$((checked + 1))
+    err="$OUT_DIR/$chart-fail-$(basename "$label" .yaml).err"
+    if "$HELM" template "$chart" "$dir" --namespace logs --kube-version "$KUBE_VERSION" "$@" >/dev/null 2>"$err"; then
+      fail "$chart ($label) rendered; it must fail with: $message"
+    elif ! grep -qF -- "$message" "$err"; then
+      cat "$err" >&2
+      fail "$chart ($label) failed, but without: $message"
+    else
+      # (helm lint reports a template's `fail` as INFO only, so `helm template` is the check.)
+      echo "== $chart: $label fails as it should: $(grep -F -- "$message" "$err" | head -1 | sed 's/^ *//')"
+    fi
+  }
+  if [[ -f "$dir/ci/fail/default-values.txt" ]]; then
+    expect_fail "default values" "$(head -1 "$dir/ci/fail/default-values.txt")"
+  fi
+  for file in "$dir"/ci/fail/*.yaml; do
+    [[ -e "$file" ]] || continue
+    expect_fail "$file" "$(sed -n 's/^# expect: //p' "$file" | head -1)" -f "$file"
+  done
+
+  value_sets=()
   for file in "$dir"/ci/*-values.yaml; do
     [[ -e "$file" ]] && value_sets+=("$file")
   done
+  ((${#value_sets[@]} > 0)) || fail "$dir/ci has no *-values.yaml"
 
   for values in "${value_sets[@]}"; do
-    label="default values"
-    name="$chart-default"
-    args=(--kube-version "$KUBE_VERSION")
-    if [[ -n "$values" ]]; then
-      label="$values"
-      name="$chart-$(basename "$values" .yaml)"
-      args+=(-f "$values")
-    fi
+    label="$values"
+    name="$chart-$(basename "$values" .yaml)"
+    args=(--kube-version "$KUBE_VERSION" -f "$values")
     echo "== $chart: $label"
     checked=$((checked + 1))
     rendered="$OUT_DIR/$name.yaml"
@@ -55,9 +77,10 @@ for chart in $CHARTS; do
       fail "helm lint --strict $chart ($label)"
       continue
     fi
-    # The ServiceMonitor's API is announced as present, as it is where the Prometheus Operator runs.
+    # The Prometheus Operator's and OpenShift's APIs are announced as present, as they are where those run.
     if ! "$HELM" template "$chart" "$dir" --namespace logs "${args[@]}" \
       --api-versions monitoring.coreos.com/v1 --api-versions monitoring.coreos.com/v1/ServiceMonitor \
+      --api-versions monitoring.coreos.com/v1/PrometheusRule --api-versions route.openshift.io/v1 \
       >"$rendered"; then
       fail "helm template $chart ($label)"
       continue

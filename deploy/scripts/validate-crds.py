@@ -2,7 +2,7 @@
 """Validate the custom resources of a rendered chart, which kubernetes-validate cannot.
 
 kubernetes-validate only knows Kubernetes' built-in kinds: for any other kind it prints a WARN line
-("Couldn't find schema for kind ...") and still exits 0, so a ServiceMonitor would pass unchecked. This
+("Couldn't find schema for kind ...") and still exits 0, so a ServiceMonitor, PrometheusRule or Route would pass unchecked. This
 script closes that gap:
 
 * every document whose (apiVersion, kind) has a schema in deploy/scripts/schemas/ is validated against it
@@ -32,6 +32,8 @@ from kubernetes_validate import utils as kv
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SCHEMAS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring.coreos.com-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule-monitoring.coreos.com-v1.json",
+    ("route.openshift.io/v1", "Route"): "route-route.openshift.io-v1.json",
 }
 DEFINITIONS_URI = "urn:kubernetes-validate:definitions"
 WARN_RE = re.compile(r"Couldn't find schema for kind (\S+) with api version (\S+) for kubernetes version")

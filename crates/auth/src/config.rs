@@ -54,4 +54,6 @@ pub enum ConfigError {
     JwksInvalid { origin: String, reason: String },
     #[error("cannot build the HTTP client for AUTH_JWKS_URL: {0}")]
     HttpClient(String),
+    #[error("the service-account issuer (AUTH_SA_*) is misconfigured: {0}")]
+    ServiceAccountIssuer(String),
 }

@@ -64,19 +64,43 @@ pub(crate) enum JwksSource {
 pub(crate) struct RemoteJwks {
     url: String,
     client: reqwest::Client,
+    /// A bearer token file sent with each fetch (the API server's JWKS needs one), re-read each time.
+    bearer_file: Option<std::path::PathBuf>,
     keys: RwLock<(KeyMap, Option<Instant>)>,
     refresh: Mutex<Option<Instant>>,
 }
 
 impl JwksSource {
     pub(crate) fn remote(url: String) -> Result<Self, ConfigError> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
+        Self::remote_with(url, None, None)
+    }
+
+    /// A JWKS URL fetched with a bearer token read from `bearer_file`, trusting the PEM certificates of
+    /// `ca_file` besides the usual roots (the API server's `/openid/v1/jwks` with the pod's token and CA).
+    pub(crate) fn remote_with(
+        url: String,
+        bearer_file: Option<std::path::PathBuf>,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(5));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                ConfigError::HttpClient(format!("cannot read the CA file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                ConfigError::HttpClient(format!("the CA file {}: {e}", path.display()))
+            })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         Ok(Self::Remote(RemoteJwks {
             url,
             client,
+            bearer_file,
             keys: RwLock::new((KeyMap::new(), None)),
             refresh: Mutex::new(None),
         }))
@@ -122,12 +146,13 @@ impl RemoteJwks {
     }
 
     async fn fetch(&self) -> Result<KeyMap, String> {
-        let res = self
-            .client
-            .get(&self.url)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut req = self.client.get(&self.url);
+        if let Some(path) = &self.bearer_file {
+            let token = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+            req = req.bearer_auth(token.trim());
+        }
+        let res = req.send().await.map_err(|e| e.to_string())?;
         if !res.status().is_success() {
             return Err(format!("status {}", res.status()));
         }

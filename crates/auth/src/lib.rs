@@ -8,11 +8,13 @@ mod claims;
 mod config;
 mod jwks;
 mod mint;
+mod service_accounts;
 mod verifier;
 
 pub use claims::Principal;
 pub use config::{AuthConfig, ConfigError};
 pub use mint::{DevToken, mint_hs256};
+pub use service_accounts::ServiceAccountIssuer;
 pub use verifier::{AuthError, Verifier, bearer_token};
 
 use actix_web::{HttpRequest, web};

@@ -13,10 +13,57 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
-    /// Print a signed HS256 development token (needs AUTH_HS256_SECRET).
+    /// Print a development token signed with the HS256 signing key AUTH_HS256_SECRET.
+    #[command(
+        long_about = "Print a development token signed with the HS256 signing key AUTH_HS256_SECRET (the same key the \
+                      service verifies with). Exits 1 when the key is not set."
+    )]
     Token(TokenArgs),
     /// Print the OpenAPI document (the one served at /openapi.json) and exit.
     Openapi,
+}
+
+/// The settings `token` reads; every other setting belongs to the server and is hidden from `token --help`.
+const TOKEN_SETTINGS: [&str; 2] = ["auth_hs256_secret", "auth_account_claim"];
+
+/// The command line as `--help` should show it, for a `Parser`'s `command()`:
+/// * `[env: NAME]` rather than clap's `[env: NAME=<current value>]`, which reads as "empty" when unset and
+///   would print a secret when set; defaults stay as `[default: …]`;
+/// * `token --help` lists the token's own flags and the two settings it reads (the signing key, the account
+///   claim), not the server's;
+/// * the settings in `required` (ids, e.g. `database_url`) say that `serve` needs them.
+pub fn with_plain_help(cmd: clap::Command, required: &[&str]) -> clap::Command {
+    let mut cmd = cmd.mut_args(|a| a.hide_env_values(true));
+    for id in required {
+        cmd = cmd.mut_arg(*id, |a| {
+            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+            a.help(format!("{help} (required by serve)"))
+        });
+    }
+    // A subcommand that defines an argument itself does not get the global one of that id: `token` gets
+    // copies (same id, type and variable), hidden unless `token` reads them. Their values still reach the
+    // settings, since the id is global.
+    let copies: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .map(|a| {
+            let copy = a.clone().global(false);
+            match a.get_id().as_str() {
+                "auth_hs256_secret" => {
+                    copy.help("The HS256 signing key the token is signed with (required).")
+                }
+                id if TOKEN_SETTINGS.contains(&id) => copy,
+                _ => copy.hide(true),
+            }
+        })
+        .collect();
+    cmd.mut_subcommand("token", |token| token.args(copies))
+}
+
+/// Parses the command line with [`with_plain_help`].
+pub fn parse<P: clap::Parser>(required: &[&str]) -> P {
+    let matches = with_plain_help(P::command(), required).get_matches();
+    P::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// What the shared commands need to know about a service.

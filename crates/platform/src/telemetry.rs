@@ -69,7 +69,10 @@ pub fn init(service_name: &'static str, format: LogFormat) -> TelemetryGuard {
             .with_span_list(false)
             .flatten_event(true)
             .boxed(),
-        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        // Colours only for a person at a terminal: a pipe, a file or a log collector gets plain text.
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .boxed(),
     };
     let result = tracing_subscriber::registry()
         .with(filter)

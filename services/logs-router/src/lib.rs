@@ -127,6 +127,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         metrics: audit::delivery::DeliveryMetrics::register(&metrics.registry)?,
         degradation: degradation.clone().into_inner(),
         degraded_after: DEGRADED_AFTER,
+        keep_delivered_days: settings.audit_delivered_retention_days,
     };
     let state = web::Data::new(AppState {
         pool: pool.clone(),

@@ -1,6 +1,8 @@
-//! The `logs-router` binary: `serve` (default), `migrate`, `token`, `openapi`.
+//! The `logs-router` binary: `serve` (default), `migrate`, `token`, `openapi`, and `outbox` (operators).
 
-use clap::Parser;
+mod outbox_command;
+
+use clap::{Parser, Subcommand};
 use logs_router::Settings;
 use platform::cli::{Command, Service};
 use std::process::ExitCode;
@@ -14,9 +16,17 @@ use utoipa::OpenApi;
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Option<RouterCommand>,
     #[command(flatten)]
     settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+enum RouterCommand {
+    #[command(flatten)]
+    Common(Command),
+    /// List the audit outbox's undelivered events and requeue parked ones (needs DATABASE_URL).
+    Outbox(outbox_command::OutboxArgs),
 }
 
 const SERVICE: Service = Service {
@@ -31,19 +41,27 @@ const SERVICE: Service = Service {
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = platform::cli::parse(&["database_url", "credentials_key", "service_logs_url"]);
     let settings = cli.settings;
-    platform::cli::run(
-        SERVICE,
-        cli.command,
-        &settings.common.clone(),
-        || async move {
-            let running = logs_router::build(&settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            tracing::info!(addr = %running.addr, "logs-router listening");
-            actix_web::rt::spawn(running.delivery.run());
-            running.server.await.map_err(|e| e.to_string())
-        },
-    )
+    let command = match cli.command {
+        Some(RouterCommand::Outbox(args)) => {
+            return match outbox_command::run(&args, &settings) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(msg) => {
+                    eprintln!("logs-router: {msg}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(RouterCommand::Common(command)) => Some(command),
+        None => None,
+    };
+    platform::cli::run(SERVICE, command, &settings.common.clone(), || async move {
+        let running = logs_router::build(&settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(addr = %running.addr, "logs-router listening");
+        actix_web::rt::spawn(running.delivery.run());
+        running.server.await.map_err(|e| e.to_string())
+    })
 }

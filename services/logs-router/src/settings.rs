@@ -47,4 +47,9 @@ pub struct Settings {
     /// How many tenants one account may have in this region.
     #[arg(long, env = "TENANTS_PER_ACCOUNT", default_value_t = 1, global = true)]
     pub tenants_per_account: u32,
+
+    /// Days a delivered audit event stays in the outbox before the delivery worker deletes it.
+    #[arg(long, env = "AUDIT_DELIVERED_RETENTION_DAYS", default_value_t = 7, global = true,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub audit_delivered_retention_days: u16,
 }

@@ -70,7 +70,12 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         let applied = db::run_migrations(&url, MIGRATIONS, MIGRATION_LOCK_KEY).await?;
         tracing::info!(?applied, "migrations applied");
     }
-    let verifier = web::Data::new(auth::Verifier::new(&settings.common.auth_config())?);
+    let mut verifier = auth::Verifier::new(&settings.common.auth_config())?;
+    // The cluster's service-account issuer (AUTH_SA_*): the router's projected token may create logs.
+    if let Some(sa) = auth::ServiceAccountIssuer::from_env(&[access::LOG_CREATE])? {
+        verifier = verifier.with_service_accounts(&sa)?;
+    }
+    let verifier = web::Data::new(verifier);
     let pool = db::build_pool(&url, settings.common.pool_size(), "service-logs")?;
     let metrics = web::Data::new(Metrics::new()?);
     let listener = TcpListener::bind(&settings.bind_addr).map_err(|source| StartError::Bind {

@@ -27,7 +27,7 @@ const SERVICE: Service = Service {
 };
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = platform::cli::parse(&["database_url"]);
     let settings = cli.settings;
     platform::cli::run(
         SERVICE,

@@ -57,11 +57,61 @@ app.kubernetes.io/part-of: logs
 
 {{- define "logs-router.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
-{{- if .Values.image.digest }}
-{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
-{{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- $repo := .Values.image.repository }}
+{{- with (.Values.global).imageRegistry }}
+{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}
 {{- end }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" $repo $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Settings the binary would refuse at start, refused at `helm install` instead, with what to set. Included by
+the Deployment, so `helm install`, `helm template` and `helm lint` all stop here. Where the cluster is
+reachable (a real install or upgrade), the Secret is looked up too: present, with the keys the pods need.
+*/}}
+{{- define "logs-router.validate" -}}
+{{- $a := .Values.config.auth }}
+{{- $t := .Values.serviceLogs.token }}
+{{- if not (or $a.jwksUrl $a.jwksFile.configMap .Values.secrets.authHs256SecretKey) }}
+{{- fail "\n\nlogs-router: no token key source. Set one of:\n  config.auth.jwksUrl=https://<identity provider>/.well-known/jwks.json   (production)\n  config.auth.jwksFile.configMap=<ConfigMap holding a JWKS>\n  secrets.authHs256SecretKey=AUTH_HS256_SECRET   (development: that key must be in the Secret)\nWithout one the router refuses to start (it never runs unauthenticated)." }}
+{{- end }}
+{{- if not (or $t.key $t.projected.enabled .Values.secrets.authHs256SecretKey) }}
+{{- fail "\n\nlogs-router: no token for service-logs (audit delivery). Set one of:\n  serviceLogs.token.projected.enabled=true   (a ServiceAccount token; service-logs' config.auth.serviceAccountIssuer accepts it)\n  serviceLogs.token.key=<key of a Secret holding a token with service-logs.log.create>\n  secrets.authHs256SecretKey=AUTH_HS256_SECRET   (development: the router signs its own, with the secret both services share)" }}
+{{- end }}
+{{- $secretName := include "logs-router.secretName" . }}
+{{- with lookup "v1" "Secret" .Release.Namespace $secretName }}
+{{- $data := .data | default dict }}
+{{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.credentialsKeyKey $.Values.secrets.authHs256SecretKey }}
+{{- if and $key (not (hasKey $data $key)) }}
+{{- fail (printf "\n\nlogs-router: Secret %s has no key %s; add it (see `helm show readme` or docs/operations.md)." $secretName $key) }}
+{{- end }}
+{{- end }}
+{{- if ne (len (b64dec (b64dec (index $data $.Values.secrets.credentialsKeyKey)))) 32 }}
+{{- fail (printf "\n\nlogs-router: %s in Secret %s is not the base64 of 32 bytes; make one with: openssl rand -base64 32" $.Values.secrets.credentialsKeyKey $secretName) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The `helm test` pod: not selected by the release's NetworkPolicy. */}}
+{{- define "logs-router.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-test" (include "logs-router.name" .) }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "logs-router.testLabels" -}}
+helm.sh/chart: {{ include "logs-router.chart" . }}
+{{ include "logs-router.testSelectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{/* Where the token for service-logs comes from: "secret", "projected" or "" (self-signed with HS256). */}}
+{{- define "logs-router.tokenSource" -}}
+{{- if .Values.serviceLogs.token.key }}secret{{ else if .Values.serviceLogs.token.projected.enabled }}projected{{ end }}
 {{- end }}
 
 {{/* service-logs' base URL: serviceLogs.url, else its Service (by default the service-logs chart's). */}}
@@ -128,9 +178,13 @@ OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
 REGION: {{ $c.region | quote }}
 TENANTS_PER_ACCOUNT: {{ $c.tenantsPerAccount | quote }}
 SERVICE_LOGS_URL: {{ include "logs-router.serviceLogsUrl" . | quote }}
-{{- if .Values.serviceLogs.token.key }}
+{{- if include "logs-router.tokenSource" . }}
 SERVICE_LOGS_TOKEN_FILE: {{ printf "%s/token" (include "logs-router.tokenMountPath" .) | quote }}
 {{- end }}
+{{- with $c.trustedProxies }}
+TRUSTED_PROXIES: {{ . | quote }}
+{{- end }}
+AUDIT_DELIVERED_RETENTION_DAYS: {{ $c.auditDeliveredRetentionDays | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}
@@ -172,7 +226,6 @@ SERVICE_LOGS_TOKEN_FILE: {{ printf "%s/token" (include "logs-router.tokenMountPa
     secretKeyRef:
       name: {{ include "logs-router.secretName" $ }}
       key: {{ . }}
-      optional: true
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
@@ -192,7 +245,8 @@ SERVICE_LOGS_TOKEN_FILE: {{ printf "%s/token" (include "logs-router.tokenMountPa
       - key: {{ .Values.config.auth.jwksFile.key }}
         path: {{ .Values.config.auth.jwksFile.key }}
 {{- end }}
-{{- if .Values.serviceLogs.token.key }}
+{{- $source := include "logs-router.tokenSource" . }}
+{{- if eq $source "secret" }}
 # Mounted without subPath: when the Secret changes, the kubelet updates the file and the router re-reads it.
 - name: service-logs-token
   secret:
@@ -201,6 +255,17 @@ SERVICE_LOGS_TOKEN_FILE: {{ printf "%s/token" (include "logs-router.tokenMountPa
     items:
       - key: {{ .Values.serviceLogs.token.key }}
         path: token
+{{- else if eq $source "projected" }}
+# The pod's ServiceAccount token for audience service-logs; kubelet renews it at 80% of its lifetime and
+# the router re-reads the file when it changes.
+- name: service-logs-token
+  projected:
+    defaultMode: 0440
+    sources:
+      - serviceAccountToken:
+          audience: {{ .Values.serviceLogs.token.projected.audience | quote }}
+          expirationSeconds: {{ .Values.serviceLogs.token.projected.expirationSeconds }}
+          path: token
 {{- end }}
 {{- end }}
 
@@ -212,7 +277,7 @@ SERVICE_LOGS_TOKEN_FILE: {{ printf "%s/token" (include "logs-router.tokenMountPa
   mountPath: {{ include "logs-router.jwksMountPath" . }}
   readOnly: true
 {{- end }}
-{{- if .Values.serviceLogs.token.key }}
+{{- if include "logs-router.tokenSource" . }}
 - name: service-logs-token
   mountPath: {{ include "logs-router.tokenMountPath" . }}
   readOnly: true

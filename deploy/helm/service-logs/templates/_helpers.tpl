@@ -34,6 +34,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: logs
 {{- end }}
 
+{{/* The `helm test` pod: not selected by the release's NetworkPolicy, admitted by it. */}}
+{{- define "service-logs.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-test" (include "service-logs.name" .) }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "service-logs.testLabels" -}}
+helm.sh/chart: {{ include "service-logs.chart" . }}
+{{ include "service-logs.testSelectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: test
+{{- end }}
+
 {{- define "service-logs.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "service-logs.fullname" .) .Values.serviceAccount.name }}
@@ -57,11 +70,47 @@ app.kubernetes.io/part-of: logs
 
 {{- define "service-logs.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
-{{- if .Values.image.digest }}
-{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
-{{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- $repo := .Values.image.repository }}
+{{- with (.Values.global).imageRegistry }}
+{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}
 {{- end }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" $repo $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Settings the binary would refuse at start, refused at `helm install` instead, with what to set. Included by
+the Deployment, so `helm install`, `helm template` and `helm lint` all stop here.
+*/}}
+{{- define "service-logs.validate" -}}
+{{- $a := .Values.config.auth }}
+{{- if not (or $a.jwksUrl $a.jwksFile.configMap .Values.secrets.authHs256SecretKey) }}
+{{- fail "\n\nservice-logs: no token key source. Set one of:\n  config.auth.jwksUrl=https://<identity provider>/.well-known/jwks.json   (production)\n  config.auth.jwksFile.configMap=<ConfigMap holding a JWKS>\n  secrets.authHs256SecretKey=AUTH_HS256_SECRET   (development: that key must be in the Secret)\nWithout one the service refuses to start (it never runs unauthenticated)." }}
+{{- end }}
+{{- $sa := $a.serviceAccountIssuer }}
+{{- if and $sa.enabled (not (or $sa.jwksUrl $sa.jwksFile.configMap)) }}
+{{- fail "\n\nservice-logs: config.auth.serviceAccountIssuer is enabled without keys: set its jwksUrl (the API server's /openid/v1/jwks) or jwksFile.configMap, or enabled=false." }}
+{{- end }}
+{{- end }}
+
+{{/* The subjects of the service-account issuer: the router's ServiceAccount, then the extra ones. */}}
+{{- define "service-logs.saSubjects" -}}
+{{- $sa := .Values.config.auth.serviceAccountIssuer }}
+{{- $subjects := list (printf "system:serviceaccount:%s:%s" (default .Release.Namespace $sa.router.namespace) $sa.router.serviceAccount) }}
+{{- join "," (concat $subjects $sa.extraSubjects) }}
+{{- end }}
+
+{{/* The pod mounts its own token and the cluster CA only to fetch the issuer's keys from the API server. */}}
+{{- define "service-logs.needsApiServer" -}}
+{{- $sa := .Values.config.auth.serviceAccountIssuer }}
+{{- if and $sa.enabled (not $sa.jwksFile.configMap) }}true{{ end }}
+{{- end }}
+
+{{- define "service-logs.saJwksMountPath" -}}
+/etc/service-logs/sa-jwks
 {{- end }}
 
 {{- define "service-logs.jwksMountPath" -}}
@@ -95,6 +144,18 @@ AUTH_ISSUER: {{ . | quote }}
 AUTH_AUDIENCE: {{ . | quote }}
 {{- end }}
 AUTH_ACCOUNT_CLAIM: {{ $c.auth.accountClaim | quote }}
+{{- with $c.auth.serviceAccountIssuer }}
+{{- if .enabled }}
+AUTH_SA_ISSUER: {{ .issuer | quote }}
+AUTH_SA_AUDIENCE: {{ .audience | quote }}
+AUTH_SA_SUBJECTS: {{ include "service-logs.saSubjects" $ | quote }}
+{{- if .jwksFile.configMap }}
+AUTH_SA_JWKS_FILE: {{ printf "%s/%s" (include "service-logs.saJwksMountPath" $) .jwksFile.key | quote }}
+{{- else }}
+AUTH_SA_JWKS_URL: {{ .jwksUrl | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- with $c.otel.endpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
@@ -136,7 +197,6 @@ OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
     secretKeyRef:
       name: {{ include "service-logs.secretName" $ }}
       key: {{ . }}
-      optional: true
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
@@ -156,6 +216,32 @@ OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
       - key: {{ .Values.config.auth.jwksFile.key }}
         path: {{ .Values.config.auth.jwksFile.key }}
 {{- end }}
+{{- with .Values.config.auth.serviceAccountIssuer }}
+{{- if and .enabled .jwksFile.configMap }}
+- name: sa-jwks
+  configMap:
+    name: {{ .jwksFile.configMap }}
+    items:
+      - key: {{ .jwksFile.key }}
+        path: {{ .jwksFile.key }}
+{{- end }}
+{{- end }}
+{{- if include "service-logs.needsApiServer" . }}
+# The pod's own token (for the API server's default audience) and the cluster CA, at the usual path: only to
+# fetch the service-account issuer's JWKS (AUTH_SA_TOKEN_FILE / AUTH_SA_CA_FILE keep their defaults).
+- name: kube-api-access
+  projected:
+    defaultMode: 0444
+    sources:
+      - serviceAccountToken:
+          path: token
+          expirationSeconds: 3607
+      - configMap:
+          name: kube-root-ca.crt
+          items:
+            - key: ca.crt
+              path: ca.crt
+{{- end }}
 {{- end }}
 
 {{- define "service-logs.volumeMounts" -}}
@@ -164,6 +250,18 @@ OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
 {{- if .Values.config.auth.jwksFile.configMap }}
 - name: jwks
   mountPath: {{ include "service-logs.jwksMountPath" . }}
+  readOnly: true
+{{- end }}
+{{- with .Values.config.auth.serviceAccountIssuer }}
+{{- if and .enabled .jwksFile.configMap }}
+- name: sa-jwks
+  mountPath: {{ include "service-logs.saJwksMountPath" $ }}
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- if include "service-logs.needsApiServer" . }}
+- name: kube-api-access
+  mountPath: /var/run/secrets/kubernetes.io/serviceaccount
   readOnly: true
 {{- end }}
 {{- end }}

@@ -31,8 +31,7 @@ const BATCH: i64 = 50;
 const IDLE_POLL: Duration = Duration::from_millis(50);
 const BACKOFF_BASE_MS: u64 = 200;
 const BACKOFF_CAP_MS: u64 = 30_000;
-/// Delivered rows are kept this many days, then purged (hourly).
-const KEEP_DELIVERED_DAYS: i32 = 7;
+/// How often delivered rows older than the retention (AUDIT_DELIVERED_RETENTION_DAYS) are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The worker's Prometheus series.
@@ -94,6 +93,8 @@ pub struct Worker {
     pub degradation: Arc<Degradation>,
     /// `/readyz` says degraded once the oldest pending event is older than this.
     pub degraded_after: Duration,
+    /// Delivered rows older than this many days are deleted (AUDIT_DELIVERED_RETENTION_DAYS).
+    pub keep_delivered_days: u16,
 }
 
 #[derive(Debug, Default)]
@@ -153,7 +154,7 @@ impl Worker {
     async fn purge(&self) {
         let purged = async {
             let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            outbox::purge_delivered(&mut conn, KEEP_DELIVERED_DAYS)
+            outbox::purge_delivered(&mut conn, i32::from(self.keep_delivered_days))
                 .await
                 .map_err(|e| e.to_string())
         }

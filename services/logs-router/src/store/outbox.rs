@@ -105,3 +105,54 @@ pub async fn purge_delivered(conn: &mut AsyncPgConnection, days: i32) -> QueryRe
     .execute(conn)
     .await
 }
+
+/// Undelivered rows (pending and parked, or parked only), oldest first: what `logs-router outbox list` shows.
+pub async fn undelivered(
+    conn: &mut AsyncPgConnection,
+    parked_only: bool,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut query = audit_outbox::table
+        .filter(audit_outbox::delivered_at.is_null())
+        .into_boxed();
+    if parked_only {
+        query = query.filter(audit_outbox::parked_at.is_not_null());
+    }
+    query
+        .order(audit_outbox::seq.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Puts parked rows back in the queue, due now (`event_id`'s, or every parked row when `None`), and returns
+/// them (with their last error), oldest first. Pending and delivered rows are left alone.
+pub async fn requeue_parked(
+    conn: &mut AsyncPgConnection,
+    event_id: Option<uuid::Uuid>,
+) -> QueryResult<Vec<OutboxRow>> {
+    let parked = audit_outbox::delivered_at
+        .is_null()
+        .and(audit_outbox::parked_at.is_not_null());
+    let requeue = (
+        audit_outbox::parked_at.eq(None::<time::OffsetDateTime>),
+        audit_outbox::next_attempt_at.eq(diesel::dsl::now),
+    );
+    let mut rows: Vec<OutboxRow> = match event_id {
+        Some(id) => {
+            diesel::update(audit_outbox::table.filter(parked.and(audit_outbox::event_id.eq(id))))
+                .set(requeue)
+                .returning(OutboxRow::as_returning())
+                .get_results(conn)
+                .await?
+        }
+        None => {
+            diesel::update(audit_outbox::table.filter(parked))
+                .set(requeue)
+                .returning(OutboxRow::as_returning())
+                .get_results(conn)
+                .await?
+        }
+    };
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
+}
