@@ -4,8 +4,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::store::rows::{TargetRow, TenantRow};
-use domain::routing::format_id;
 use domain::timefmt::format_utc;
+use domain_routing::format_id;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct TargetParameters {
