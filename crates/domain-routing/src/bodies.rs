@@ -85,11 +85,11 @@ pub(crate) fn parse_target_at(value: &Value, prefix: &str) -> Result<TargetSpec,
     let port = validate_port(&port_field, required(params, &port_field, "port")?)?;
 
     let cred_field = join(&params_field, "access_credential");
-    let given = credential(params, &cred_field, Credential::Absent)?;
+    let given = credential(params, &cred_field)?;
     check_credential(&cred_field, target_type, &given, false)?;
     let access_credential = match given {
         Credential::Set(c) => Some(c.to_owned()),
-        Credential::Absent | Credential::Remove => None,
+        Credential::Absent => None,
     };
 
     Ok(TargetSpec {

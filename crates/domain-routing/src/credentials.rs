@@ -5,23 +5,22 @@ use serde_json::{Map, Value};
 use crate::field::{FieldError, as_str, leaf};
 use crate::sinks::TargetType;
 
-/// How a body treats `parameters.access_credential`.
+/// What a body says of `parameters.access_credential`.
 pub(crate) enum Credential<'a> {
+    /// Absent, or `null`.
     Absent,
-    /// `null` in a merge patch: remove the stored one.
-    Remove,
     Set(&'a str),
 }
 
-/// Reads `access_credential`: a string if present. `null` is `null_means`.
+/// Reads `access_credential`: a string if present. `null` counts as absent everywhere, in a merge patch too: the
+/// credential is write-only and cannot be removed, and Terraform sends `"access_credential": null` with every
+/// target it builds (a departure from RFC 7396, where `null` would remove the member).
 pub(crate) fn credential<'a>(
     params: &'a Map<String, Value>,
     field: &str,
-    null_means: Credential<'a>,
 ) -> Result<Credential<'a>, FieldError> {
     match params.get("access_credential") {
-        None => Ok(Credential::Absent),
-        Some(Value::Null) => Ok(null_means),
+        None | Some(Value::Null) => Ok(Credential::Absent),
         Some(v) => as_str(v, field).map(Credential::Set),
     }
 }

@@ -6,8 +6,9 @@
 //! JSON path the client sent (`targets[1].parameters.port`). Messages name the field by its last path segment
 //! (`port must be ...`) and never contain the value sent, so a credential never reaches a response or a log.
 //!
-//! In POST bodies `null` counts as absent. In a target PATCH (a JSON merge patch, RFC 7396) `null` removes a
-//! value, which only `parameters.access_credential` allows.
+//! In POST bodies `null` counts as absent. In a target PATCH (a JSON merge patch, RFC 7396) `null` for a
+//! required member is refused, and `parameters.access_credential: null` means "unchanged": the credential is
+//! write-only and cannot be removed (a departure from RFC 7396; Terraform sends it with every logdna target).
 //!
 //! Nothing here knows HTTP or SQL: the router's store reads and writes, its handlers map these errors to IBM
 //! errors.

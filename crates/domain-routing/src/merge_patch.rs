@@ -40,9 +40,10 @@ fn patched<'a>(
 /// Credential rule after applying: the resulting type is logdna => a credential must exist (stored or in the patch); logs => the patch must not carry one
 /// (and the stored one is dropped: return `drop_credential: true`).
 ///
-/// `parameters.access_credential: null` removes the stored credential, so it is an error for a logdna target and
-/// harmless for a logs one. Whether a type change is allowed (only for a tenant's single target) and whether the new
-/// name is unique within the tenant are the caller's to check, by comparing `spec` with `current`.
+/// `parameters.access_credential: null` leaves the credential as it is (a departure from RFC 7396: the credential
+/// is write-only and cannot be removed, and Terraform sends `null` with every logdna target). Whether the tenant
+/// may take the result (a type change only for its single target) is `tenant::check`'s; whether the new name is
+/// unique within the tenant, the database's.
 pub fn apply_target_patch(
     current: &TargetSpec,
     has_stored_credential: bool,
@@ -80,7 +81,7 @@ pub fn apply_target_patch(
         if let Some(v) = patched(params, "parameters.port", "port")? {
             spec.port = validate_port("parameters.port", v)?;
         }
-        given = credential(params, "parameters.access_credential", Credential::Remove)?;
+        given = credential(params, "parameters.access_credential")?;
     }
 
     check_credential(
@@ -183,11 +184,6 @@ mod tests {
                 json!({"parameters": {"port": null}}),
                 se("parameters.port", "port cannot be null"),
             ),
-            // removing the credential of a logdna target leaves it without one
-            (
-                json!({"parameters": {"access_credential": null}}),
-                se("parameters.access_credential", CRED_REQUIRED),
-            ),
         ];
         for (patch, want) in cases {
             assert_eq!(
@@ -196,6 +192,30 @@ mod tests {
                 "{patch}"
             );
         }
+        // null credential on a logdna target: unchanged (Terraform sends it; the credential cannot be removed)
+        assert_eq!(
+            apply_target_patch(
+                &current_logdna(),
+                true,
+                &json!({"parameters": {"host": "h.example.com", "access_credential": null}})
+            ),
+            Ok(unchanged(
+                TargetSpec {
+                    host: "h.example.com".into(),
+                    ..current_logdna()
+                },
+                false
+            ))
+        );
+        // ... but it does not stand in for a credential a logdna target must have
+        assert_eq!(
+            apply_target_patch(
+                &current_logs(),
+                false,
+                &json!({"log_sink_crn": LOGDNA_CRN, "parameters": {"access_credential": null}})
+            ),
+            Err(se("parameters.access_credential", CRED_REQUIRED))
+        );
         // null credential on a logs target: nothing to keep, the stored one (if any) goes
         assert_eq!(
             apply_target_patch(

@@ -78,13 +78,20 @@ impl TargetRow {
         }
     }
 
-    /// This target changed to `spec` (a patch's result), written now by the request `trace_id`.
+    /// This target changed to `spec` (a patch's result), written now by the request `trace_id`. A change that
+    /// changes nothing (same values, same sealed credential) keeps the row as it is, `updated_at` and so the
+    /// etag included.
     pub fn changed(
         &self,
         spec: &TargetSpec,
         credential_sealed: Option<Vec<u8>>,
         trace_id: String,
     ) -> Self {
+        let same =
+            self.spec().is_ok_and(|s| s == *spec) && self.credential_sealed == credential_sealed;
+        if same {
+            return self.clone();
+        }
         Self {
             name: spec.name.clone(),
             log_sink_crn: spec.log_sink_crn.clone(),
