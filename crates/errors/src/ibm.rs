@@ -11,6 +11,36 @@ use crate::{RenderedError, context};
 /// Where clients read about error codes.
 pub const MORE_INFO: &str = "https://cloud.ibm.com/docs/logs-router?topic=logs-router-api-errors";
 
+/// Every `code` this API answers, in one place (snake_case, as IBM's services write them).
+pub mod code {
+    // refusals of a request
+    pub const BAD_REQUEST: &str = "bad_request";
+    pub const CONFLICT: &str = "conflict";
+    pub const FAILURE_GETTING_AUTHORIZATION_CLAIMS: &str = "failure_getting_authorization_claims";
+    pub const INCORRECT_FIELD: &str = "incorrect_field";
+    pub const INCORRECT_OR_MISSING_HEADER: &str = "incorrect_or_missing_header";
+    pub const INCORRECT_PARAMETER: &str = "incorrect_parameter";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const NOT_AUTHORIZED: &str = "not_authorized";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const PRECONDITION_FAILED: &str = "precondition_failed";
+    pub const TARGET_ID_NOT_FOUND: &str = "target_id_not_found";
+    pub const TENANT_ID_NOT_FOUND: &str = "tenant_id_not_found";
+    pub const UPDATE_FAILED: &str = "update_failed";
+    // the service's own failures: a 503, and the 500s (one per operation, plus actix's own)
+    pub const SERVICE_UNAVAILABLE: &str = "service_unavailable";
+    pub const INTERNAL_ERROR: &str = "internal_error";
+    pub const FAILURE_GETTING_TENANT_IDS: &str = "failure_getting_tenant_ids";
+    pub const FAILURE_GETTING_TENANT: &str = "failure_getting_tenant";
+    pub const FAILURE_CREATING_TENANT: &str = "failure_creating_tenant";
+    pub const FAILURE_UPDATING_TENANT: &str = "failure_updating_tenant";
+    pub const FAILURE_DELETING_TENANT: &str = "failure_deleting_tenant";
+    pub const FAILURE_CREATING_TARGET: &str = "failure_creating_target";
+    pub const FAILURE_UPDATING_TARGET: &str = "failure_updating_target";
+    pub const FAILURE_DELETING_TARGET: &str = "failure_deleting_target";
+}
+
 /// What an error points at: a field of the body, a path or query parameter, or a header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Target {
@@ -92,7 +122,7 @@ impl IbmError {
         tracing::warn!(error = %detail, "service unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
+            code::SERVICE_UNAVAILABLE,
             "The service is temporarily unavailable; retry later",
         )
     }
@@ -100,28 +130,32 @@ impl IbmError {
     /// The error for a status that one of actix's own extractors or routers produced.
     pub fn from_status(status: StatusCode, detail: &str) -> Self {
         match status {
-            StatusCode::NOT_FOUND => {
-                Self::new(status, "not_found", "The requested resource does not exist")
-            }
+            StatusCode::NOT_FOUND => Self::new(
+                status,
+                code::NOT_FOUND,
+                "The requested resource does not exist",
+            ),
             StatusCode::METHOD_NOT_ALLOWED => Self::new(
                 status,
-                "method_not_allowed",
+                code::METHOD_NOT_ALLOWED,
                 "The method is not allowed on this resource",
             ),
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(status, "payload_too_large", "The request body is too large")
-            }
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                code::PAYLOAD_TOO_LARGE,
+                "The request body is too large",
+            ),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
                 status,
-                "incorrect_or_missing_header",
+                code::INCORRECT_OR_MISSING_HEADER,
                 "Missing or incorrect header: 'Content-Type'",
             )
             .with_target(Target::header("Content-Type")),
             StatusCode::SERVICE_UNAVAILABLE => Self::unavailable(detail),
-            s if s.is_server_error() => Self::internal("internal_error", detail),
+            s if s.is_server_error() => Self::internal(code::INTERNAL_ERROR, detail),
             s => Self::new(
                 s,
-                "bad_request",
+                code::BAD_REQUEST,
                 if detail.trim().is_empty() {
                     "The request is not valid"
                 } else {

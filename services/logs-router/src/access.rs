@@ -4,7 +4,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest};
 use auth::{AuthError, Principal};
-use errors::ibm::IbmError;
+use errors::ibm::{IbmError, code};
 use futures_util::future::LocalBoxFuture;
 
 pub const TENANT_READ: &str = "logs-router.tenant.read";
@@ -28,11 +28,11 @@ impl FromRequest for Caller {
                 .map(Caller)
                 .map_err(|e| match e {
                     AuthError::NotConfigured => {
-                        IbmError::internal("failure_getting_authorization_claims", e)
+                        IbmError::internal(code::FAILURE_GETTING_AUTHORIZATION_CLAIMS, e)
                     }
                     other => IbmError::new(
                         StatusCode::UNAUTHORIZED,
-                        "failure_getting_authorization_claims",
+                        code::FAILURE_GETTING_AUTHORIZATION_CLAIMS,
                         format!("Failed to get authorization claims. Error: {other}"),
                     ),
                 })
@@ -46,7 +46,7 @@ impl Caller {
         self.0.account.as_deref().ok_or_else(|| {
             IbmError::new(
                 StatusCode::FORBIDDEN,
-                "not_authorized",
+                code::NOT_AUTHORIZED,
                 "The specified token does not carry an account.",
             )
         })
@@ -59,7 +59,7 @@ impl Caller {
         } else {
             Err(IbmError::new(
                 StatusCode::FORBIDDEN,
-                "not_authorized",
+                code::NOT_AUTHORIZED,
                 format!("The specified token does not have authority to {what}."),
             ))
         }

@@ -4,7 +4,7 @@
 use actix_web::HttpMessage;
 use actix_web::dev::ServiceRequest;
 use actix_web::{HttpResponse, ResponseError};
-use errors::ibm::{IbmError, Target};
+use errors::ibm::{IbmError, Target, code};
 use platform::middleware::{Dialect, ForeignError};
 
 pub const TRACE_HEADER: &str = "X-Trace-ID";
@@ -24,7 +24,7 @@ impl Dialect for Ibm {
         };
         let text = value.to_str().unwrap_or_default().trim();
         if uuid::Uuid::parse_str(text).is_ok() {
-            // Echoed exactly as sent (the seed's examples are upper case).
+            // Echoed exactly as sent (IBM's examples are upper case).
             return Ok(text.to_owned());
         }
         // Refused by the handler (so the refusal is audited when the token is valid), under a new id.
@@ -36,7 +36,7 @@ impl Dialect for Ibm {
         let e = match error.header {
             Some(h) => IbmError::new(
                 error.status,
-                "incorrect_or_missing_header",
+                code::INCORRECT_OR_MISSING_HEADER,
                 format!("Missing or incorrect header: '{h}'"),
             )
             .with_target(Target::header(h)),

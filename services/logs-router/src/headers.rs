@@ -1,10 +1,11 @@
-//! Request headers and path ids the API checks: `IBM-API-Version`, `Content-Type`, `If-Match`, ids, JSON bodies.
+//! What the API reads from a request besides the token: `X-Trace-ID`, `IBM-API-Version`, `Content-Type`,
+//! `If-Match` / `If-None-Match`, path ids and JSON bodies, each refused in the IBM dialect.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
-use actix_web::{HttpMessage, HttpRequest};
-use domain::routing::{FieldError, SpecError};
-use errors::ibm::{IbmError, Target};
+use actix_web::{HttpMessage, HttpRequest, web};
+use domain_routing::etag::Condition;
+use errors::ibm::{IbmError, Target, code};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
         let h = crate::dialect::TRACE_HEADER;
         return Err(IbmError::new(
             StatusCode::BAD_REQUEST,
-            "incorrect_or_missing_header",
+            code::INCORRECT_OR_MISSING_HEADER,
             format!("Missing or incorrect header: '{h}'. It must be a UUID."),
         )
         .with_target(Target::header(h)));
@@ -40,14 +41,14 @@ pub async fn read_body(
         let chunk = chunk.map_err(|e| {
             IbmError::new(
                 StatusCode::BAD_REQUEST,
-                "incorrect_field",
+                code::INCORRECT_FIELD,
                 format!("The request body could not be read: {e}"),
             )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(IbmError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                code::PAYLOAD_TOO_LARGE,
                 format!("The request body is larger than {limit} bytes."),
             ));
         }
@@ -63,12 +64,12 @@ pub fn api_version(req: &HttpRequest) -> Result<(), IbmError> {
     };
     let today = time::OffsetDateTime::now_utc().date();
     let text = value.to_str().unwrap_or_default();
-    domain::routing::check_api_version(text, today)
+    domain_routing::check_api_version(text, today)
         .map(|_| ())
         .map_err(|reason| {
             IbmError::new(
                 StatusCode::BAD_REQUEST,
-                "incorrect_or_missing_header",
+                code::INCORRECT_OR_MISSING_HEADER,
                 format!("Missing or incorrect header: '{API_VERSION}'. {reason}"),
             )
             .with_target(Target::header(API_VERSION))
@@ -98,7 +99,7 @@ pub fn content_type(req: &HttpRequest, merge_patch: bool) -> Result<(), IbmError
     } else {
         Err(IbmError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "incorrect_or_missing_header",
+            code::INCORRECT_OR_MISSING_HEADER,
             "Missing or incorrect header: 'Content-Type'",
         )
         .with_target(Target::header("Content-Type")))
@@ -108,7 +109,7 @@ pub fn content_type(req: &HttpRequest, merge_patch: bool) -> Result<(), IbmError
 /// A path id: a UUID in any case.
 pub fn path_id(name: &'static str, raw: &str) -> Result<Uuid, IbmError> {
     Uuid::parse_str(raw).map_err(|_| {
-        // The seed's wording: "The 'tenantID' specified (8717DB99-2CFB-4BA6-A033) is not valid."
+        // IBM's wording: "The 'tenantID' specified (8717DB99-2CFB-4BA6-A033) is not valid."
         let label = if name == "target_id" {
             "targetID"
         } else {
@@ -116,66 +117,45 @@ pub fn path_id(name: &'static str, raw: &str) -> Result<Uuid, IbmError> {
         };
         IbmError::new(
             StatusCode::BAD_REQUEST,
-            "incorrect_parameter",
+            code::INCORRECT_PARAMETER,
             format!("The '{label}' specified ({raw}) is not valid."),
         )
         .with_target(Target::parameter(name))
     })
 }
 
-pub fn if_match(req: &HttpRequest) -> Option<String> {
+/// `If-Match`, when sent.
+pub fn if_match(req: &HttpRequest) -> Option<Condition> {
     req.headers()
         .get(IF_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(Condition::new)
 }
 
-pub fn if_none_match(req: &HttpRequest) -> Option<String> {
+/// `If-None-Match`, when sent.
+pub fn if_none_match(req: &HttpRequest) -> Option<Condition> {
     req.headers()
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(Condition::new)
 }
 
 pub fn json_body(body: &[u8]) -> Result<Value, IbmError> {
     serde_json::from_slice(body).map_err(|e| {
         IbmError::new(
             StatusCode::BAD_REQUEST,
-            "incorrect_field",
+            code::INCORRECT_FIELD,
             format!("The request body is not valid JSON: {e}"),
         )
     })
 }
 
-pub fn field_error(e: FieldError) -> IbmError {
-    IbmError::new(
-        StatusCode::BAD_REQUEST,
-        "incorrect_field",
-        format!("The value for '{}' is not valid. {}", e.field, e.message),
-    )
-    .with_target(Target::field(e.field))
-}
-
-pub fn spec_error(e: SpecError) -> IbmError {
-    match e {
-        SpecError::Field(f) => field_error(f),
-        SpecError::DuplicateType(t) => IbmError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            format!(
-                "A tenant can have only one target of type '{}'.",
-                t.as_str()
-            ),
-        )
-        .with_target(Target::field("targets")),
-    }
-}
-
-pub fn precondition_failed() -> IbmError {
-    IbmError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        "The content of the 'If-Match' header does not match the expectation.",
-    )
-    .with_target(Target::header("If-Match"))
+/// A JSON body: its `Content-Type` checked (see [`content_type`]), read up to [`crate::MAX_BODY_BYTES`], parsed.
+pub async fn body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    merge_patch: bool,
+) -> Result<Value, IbmError> {
+    content_type(req, merge_patch)?;
+    json_body(&read_body(payload, crate::MAX_BODY_BYTES).await?)
 }

@@ -5,7 +5,6 @@
 pub mod access;
 pub mod audit;
 pub mod dialect;
-pub mod etag;
 pub mod handlers;
 pub mod headers;
 pub mod openapi;
@@ -154,7 +153,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 IbmError::new(
                     actix_web::http::StatusCode::BAD_REQUEST,
-                    "incorrect_parameter",
+                    errors::ibm::code::INCORRECT_PARAMETER,
                     format!("Invalid query string: {e}"),
                 )
                 .into()

@@ -5,7 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{targets, tenants};
 use crate::wire::{
-    ErrorEnvelope, ErrorItem, ErrorTarget, Target, TargetList, TargetParameters, Tenant, TenantList,
+    ErrorEnvelope, ErrorItem, ErrorTarget, Target, TargetList, TargetParameters, Tenant,
+    TenantList, WriteStatus,
 };
 
 #[derive(OpenApi)]
@@ -16,7 +17,7 @@ use crate::wire::{
         tenants::list, tenants::create, tenants::get, tenants::update, tenants::delete,
         targets::list, targets::create, targets::get, targets::update, targets::delete,
     ),
-    components(schemas(Tenant, TenantList, Target, TargetList, TargetParameters, ErrorEnvelope, ErrorItem, ErrorTarget)),
+    components(schemas(Tenant, TenantList, Target, TargetList, TargetParameters, ErrorEnvelope, ErrorItem, ErrorTarget, WriteStatus)),
     modifiers(&BearerAuth),
     tags((name = "tenants", description = "Tenants of the caller's account"),
          (name = "targets", description = "A tenant's log-sink targets")),

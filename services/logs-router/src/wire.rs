@@ -4,8 +4,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::store::rows::{TargetRow, TenantRow};
-use domain::routing::format_id;
 use domain::timefmt::format_utc;
+use domain_routing::format_id;
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct TargetParameters {
@@ -34,6 +34,33 @@ pub struct Target {
     pub parameters: TargetParameters,
 }
 
+/// Where the tenant's configuration stands. Writes are synchronous: once a call has answered, its change is
+/// committed, so `status` is `success` and the failure fields are absent. Not covered by the etag.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct WriteStatus {
+    /// `success` once the tenant's configuration is committed; `failed` if the last write failed.
+    pub status: String,
+    /// Why the last write failed; only when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reason_for_last_failure: Option<String>,
+    /// When the last write failed (RFC 3339 date-time); only when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, format = DateTime)]
+    pub last_failure: Option<String>,
+}
+
+impl WriteStatus {
+    /// A committed configuration.
+    pub fn success() -> Self {
+        Self {
+            status: "success".to_owned(),
+            reason_for_last_failure: None,
+            last_failure: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Tenant {
     pub id: String,
@@ -45,6 +72,7 @@ pub struct Tenant {
     pub etag: String,
     /// Oldest first.
     pub targets: Vec<Target>,
+    pub write_status: WriteStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,6 +113,7 @@ impl Tenant {
             name: row.name.clone(),
             etag: row.etag.clone(),
             targets: targets.iter().map(Target::from_row).collect(),
+            write_status: WriteStatus::success(),
         }
     }
 }

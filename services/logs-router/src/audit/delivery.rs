@@ -235,7 +235,12 @@ impl Worker {
                 tracing::debug!(error = ?e, "could not attach the audit delivery span to its request's trace");
             }
         }
-        let body = mapping::service_log(row);
+        let body = match mapping::service_log(row) {
+            Ok(body) => body,
+            Err(e) => {
+                return SendOutcome::Rejected(format!("the outbox row holds no audit event: {e}"));
+            }
+        };
         self.client
             .create_log(&row.event_id.to_string(), &body)
             .instrument(span)

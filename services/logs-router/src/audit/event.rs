@@ -3,13 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use errors::ibm::IbmError;
-use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::access::Caller;
-use crate::store::rows::{NewOutboxRow, TenantRow};
+use crate::audit::cadf::{
+    AuditEvent, CredentialKind, EventTarget, Host, Initiator, Observer, Reason, RequestData,
+    ResponseData,
+};
+use crate::store::rows::{NewOutboxEvent, TargetRow, TenantRow};
 use crate::store::{self, outbox};
-use domain::routing::{account_crn, format_id, tenant_crn};
+use domain_routing::{TargetSpec, account_crn, format_id, tenant_crn};
 use platform::db::DbPool;
 use platform::middleware::RequestId;
 
@@ -63,8 +66,8 @@ pub struct Audit {
     account: String,
     target_id: String,
     target_name: String,
-    request_data: Map<String, Value>,
-    response_data: Map<String, Value>,
+    request_data: RequestData,
+    response_data: ResponseData,
     detail: Option<String>,
 }
 
@@ -76,8 +79,6 @@ impl Audit {
             .map(|r| r.0.clone())
             .unwrap_or_default();
         let account = caller.0.account.clone().unwrap_or_default();
-        let mut request_data = Map::new();
-        request_data.insert("region".into(), json!(region));
         Self {
             action,
             trace_id,
@@ -93,8 +94,11 @@ impl Audit {
             target_id: account_crn(region, &account),
             account,
             target_name: String::new(),
-            request_data,
-            response_data: Map::new(),
+            request_data: RequestData {
+                region: region.to_owned(),
+                ..RequestData::default()
+            },
+            response_data: ResponseData::default(),
             detail: None,
         }
     }
@@ -102,8 +106,7 @@ impl Audit {
     /// The call concerns this tenant (known before it is found).
     pub fn tenant_id(&mut self, id: Uuid) {
         self.target_id = tenant_crn(&self.region, &self.account, id);
-        self.request_data
-            .insert("tenantID".into(), json!(format_id(id)));
+        self.request_data.tenant_id = Some(format_id(id));
     }
 
     /// The tenant as found or written.
@@ -111,16 +114,31 @@ impl Audit {
         self.tenant_id(t.id);
         self.target_id = t.crn.clone();
         self.target_name = t.name.clone();
-        self.response_data.insert("tenantCRN".into(), json!(t.crn));
+        self.response_data.tenant_crn = Some(t.crn.clone());
     }
 
     /// The target a call creates, changes or deletes.
     pub fn target(&mut self, target_type: &str, host: &str, port: i64, crn: &str) {
-        self.request_data
-            .insert("targetType".into(), json!(target_type));
-        self.request_data.insert("targetHost".into(), json!(host));
-        self.request_data.insert("targetPort".into(), json!(port));
-        self.request_data.insert("targetCRN".into(), json!(crn));
+        let r = &mut self.request_data;
+        r.target_type = Some(target_type.to_owned());
+        r.target_host = Some(host.to_owned());
+        r.target_port = Some(port);
+        r.target_crn = Some(crn.to_owned());
+    }
+
+    /// [`Audit::target`] for a stored target.
+    pub fn target_row(&mut self, t: &TargetRow) {
+        self.target(&t.target_type, &t.host, i64::from(t.port), &t.log_sink_crn);
+    }
+
+    /// [`Audit::target`] for a target as sent.
+    pub fn target_spec(&mut self, t: &TargetSpec) {
+        self.target(
+            t.target_type.as_str(),
+            &t.host,
+            i64::from(t.port),
+            &t.log_sink_crn,
+        );
     }
 
     /// A few words on what happened, after the tenant name in the message (e.g. "create target t1").
@@ -133,7 +151,7 @@ impl Audit {
     }
 
     /// The event, as an outbox row, for an answer with `status` (and, on failure, its reason).
-    pub fn event(&self, status: StatusCode, failure: Option<&str>) -> NewOutboxRow {
+    pub fn event(&self, status: StatusCode, failure: Option<&str>) -> NewOutboxEvent {
         let event_id = Uuid::new_v4();
         let failed = failure.is_some();
         let severity = if failed {
@@ -148,7 +166,7 @@ impl Audit {
         let subject = match (
             self.target_name.is_empty(),
             self.action,
-            self.request_data.contains_key("tenantID"),
+            self.request_data.tenant_id.is_some(),
         ) {
             (false, _, _) => format!("tenant {}", self.target_name),
             (true, Action::Read, false) => "tenants".to_owned(),
@@ -161,40 +179,43 @@ impl Audit {
         if failed {
             message.push_str(" -failure");
         }
-        let mut reason = json!({
-            "reasonCode": status.as_u16(),
-            "reasonType": status.canonical_reason().unwrap_or_default(),
-        });
-        if let Some(f) = failure {
-            reason["reasonForFailure"] = json!(f);
-        }
-        let event = json!({
-            "id": event_id.to_string(),
-            "eventTime": domain::timefmt::format_utc(time::OffsetDateTime::now_utc()),
-            "action": self.action.name(),
-            "outcome": if failed { "failure" } else { "success" },
-            "message": message,
-            "severity": severity,
-            "correlationId": self.trace_id,
-            "dataEvent": false,
-            "observer": {"name": "ActivityTracker"},
-            "initiator": {
-                "id": self.initiator_id,
-                "name": self.initiator_name,
-                "typeURI": "service/security/account/user",
-                "credential": {"type": "token"},
-                "host": {"address": self.client_address},
+        let event = AuditEvent {
+            id: event_id.to_string(),
+            event_time: domain::timefmt::format_utc(time::OffsetDateTime::now_utc()),
+            action: self.action.name().to_owned(),
+            outcome: if failed { "failure" } else { "success" }.to_owned(),
+            message,
+            severity: severity.to_owned(),
+            correlation_id: self.trace_id.clone(),
+            data_event: false,
+            observer: Observer {
+                name: "ActivityTracker".to_owned(),
             },
-            "target": {
-                "id": self.target_id,
-                "name": self.target_name,
-                "typeURI": "logs-router/tenant",
+            initiator: Initiator {
+                id: self.initiator_id.clone(),
+                name: self.initiator_name.clone(),
+                type_uri: "service/security/account/user".to_owned(),
+                credential: CredentialKind {
+                    kind: "token".to_owned(),
+                },
+                host: Host {
+                    address: self.client_address.clone(),
+                },
             },
-            "reason": reason,
-            "requestData": Value::Object(self.request_data.clone()),
-            "responseData": Value::Object(self.response_data.clone()),
-        });
-        NewOutboxRow {
+            target: EventTarget {
+                id: self.target_id.clone(),
+                name: self.target_name.clone(),
+                type_uri: "logs-router/tenant".to_owned(),
+            },
+            reason: Reason {
+                reason_code: status.as_u16(),
+                reason_type: status.canonical_reason().unwrap_or_default().to_owned(),
+                reason_for_failure: failure.map(str::to_owned),
+            },
+            request_data: self.request_data.clone(),
+            response_data: self.response_data.clone(),
+        };
+        NewOutboxEvent {
             event_id,
             account_id: self.account.clone(),
             event,

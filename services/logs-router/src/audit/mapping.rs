@@ -2,42 +2,39 @@
 
 use serde_json::{Value, json};
 
+use crate::audit::cadf::AuditEvent;
 use crate::store::rows::OutboxRow;
+use domain::service_log::SUMMARY_MAX_CHARS;
 
-/// Service-logs keeps summaries of at most this many characters.
-const SUMMARY_MAX: usize = 255;
-
-fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    path.iter()
-        .try_fold(v, |v, k| v.get(*k))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-/// The `POST /cluster_logs` body for an outbox row.
-pub fn service_log(row: &OutboxRow) -> Value {
-    let e = &row.event;
-    let severity = match text(e, &["severity"]) {
+/// The `POST /cluster_logs` body for an outbox row; an error when the row does not hold an [`AuditEvent`].
+pub fn service_log(row: &OutboxRow) -> Result<Value, serde_json::Error> {
+    let e: AuditEvent = serde_json::from_value(row.event.clone())?;
+    let severity = match e.severity.as_str() {
         "critical" => "Critical",
         "warning" => "Warning",
         _ => "Info",
     };
-    let cluster_uuid = text(e, &["requestData", "tenantID"]).to_ascii_lowercase();
-    let summary: String = text(e, &["message"]).chars().take(SUMMARY_MAX).collect();
-    json!({
+    let cluster_uuid = e
+        .request_data
+        .tenant_id
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let summary: String = e.message.chars().take(SUMMARY_MAX_CHARS).collect();
+    Ok(json!({
         "service_name": "logs-router",
-        "cluster_id": text(e, &["target", "id"]),
+        "cluster_id": e.target.id,
         "cluster_uuid": cluster_uuid,
         "account_id": row.account_id,
-        "log_type": text(e, &["action"]),
+        "log_type": e.action,
         "severity": severity,
         "summary": summary,
-        "description": e.to_string(),
-        "timestamp": text(e, &["eventTime"]),
-        "username": text(e, &["initiator", "name"]),
-        "event_stream_id": text(e, &["correlationId"]),
+        "description": row.event.to_string(),
+        "timestamp": e.event_time,
+        "username": e.initiator.name,
+        "event_stream_id": e.correlation_id,
         "internal_only": false,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -47,10 +44,15 @@ mod tests {
     #[test]
     fn maps_every_field() {
         let event = json!({
-            "action": "logs-router.tenant.update", "severity": "warning", "message": "Logs Routing: update tenant t1",
-            "eventTime": "2026-01-02T03:04:05.5Z", "correlationId": "trace-1",
-            "initiator": {"name": "alice"}, "target": {"id": "crn:v1:bluemix:public:logs-router:us-south:a/acc:abc::"},
-            "requestData": {"tenantID": "ABC-DEF"}
+            "id": "e1", "action": "logs-router.tenant.update", "outcome": "success", "severity": "warning",
+            "message": "Logs Routing: update tenant t1", "eventTime": "2026-01-02T03:04:05.5Z",
+            "correlationId": "trace-1", "dataEvent": false, "observer": {"name": "ActivityTracker"},
+            "initiator": {"id": "iam", "name": "alice", "typeURI": "service/security/account/user",
+                          "credential": {"type": "token"}, "host": {"address": "127.0.0.1"}},
+            "target": {"id": "crn:v1:bluemix:public:logs-router:us-south:a/acc:abc::", "name": "t1",
+                       "typeURI": "logs-router/tenant"},
+            "reason": {"reasonCode": 200, "reasonType": "OK"},
+            "requestData": {"region": "us-south", "tenantID": "ABC-DEF"}, "responseData": {}
         });
         let row = OutboxRow {
             seq: 1,
@@ -66,7 +68,7 @@ mod tests {
             parked_at: None,
         };
         assert_eq!(
-            service_log(&row),
+            service_log(&row).unwrap(),
             json!({
                 "service_name": "logs-router", "cluster_id": "crn:v1:bluemix:public:logs-router:us-south:a/acc:abc::",
                 "cluster_uuid": "abc-def", "account_id": "acc", "log_type": "logs-router.tenant.update",
@@ -75,5 +77,23 @@ mod tests {
                 "internal_only": false
             })
         );
+    }
+
+    #[test]
+    fn a_row_without_an_event_is_an_error() {
+        let row = OutboxRow {
+            seq: 1,
+            event_id: uuid::Uuid::nil(),
+            account_id: "acc".into(),
+            event: json!({"message": "not an event"}),
+            traceparent: String::new(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            attempts: 0,
+            next_attempt_at: time::OffsetDateTime::UNIX_EPOCH,
+            last_error: String::new(),
+            delivered_at: None,
+            parked_at: None,
+        };
+        assert!(service_log(&row).is_err());
     }
 }

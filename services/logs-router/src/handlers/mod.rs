@@ -1,61 +1,168 @@
-//! HTTP handlers, one file per resource: check headers and permission, parse, call the store, shape the answer.
-//! Each public handler runs its work in an `_inner` function and settles the audit event with the result, so a
-//! failure after a valid token is always recorded.
+//! HTTP handlers, one file per resource. Every handler is one [`Call::run`]: the wrapper opens the audit event,
+//! runs the checks every call starts with (headers, permission, account), runs the handler's own lines, maps a
+//! failure to its IBM error (`errors`) and records the failure event, so a call with a valid token always leaves
+//! exactly one event, whichever line refused it.
 
+pub mod errors;
 pub mod targets;
 pub mod tenants;
 
+use self::errors::ApiError;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::ETAG;
-use actix_web::{HttpResponse, web};
-use errors::ibm::{IbmError, Target};
-use uuid::Uuid;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use std::collections::BTreeMap;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
 
-use crate::AppState;
-use crate::store::OpError;
-use domain::routing::format_id;
+use crate::access::{Caller, TENANT_CREATE, TENANT_DELETE, TENANT_READ, TENANT_UPDATE};
+use crate::audit::{Action, Audit};
+use crate::headers;
+use ::errors::ibm::{IbmError, code};
+use domain_routing::PatchedTarget;
+use domain_routing::tenant::{CredentialPlan, SealedUnder, credential_plan};
+use platform::middleware::RequestId;
+use sealing::Sealer;
 
-pub type State = web::Data<AppState>;
+pub type State = web::Data<crate::AppState>;
 
-pub fn tenant_not_found(id: Uuid) -> IbmError {
-    IbmError::new(
-        StatusCode::NOT_FOUND,
-        "tenant_id_not_found",
-        format!(
-            "The tenant ID specified ({}) was not found in the database.",
-            format_id(id)
-        ),
-    )
-    .with_target(Target::parameter("tenant_id"))
+/// The API's ten operations: what each is audited as, needs, and answers with on a 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    ListTenants,
+    CreateTenant,
+    GetTenant,
+    UpdateTenant,
+    DeleteTenant,
+    ListTargets,
+    GetTarget,
+    CreateTarget,
+    UpdateTarget,
+    DeleteTarget,
 }
 
-pub fn target_not_found(id: Uuid) -> IbmError {
-    IbmError::new(
-        StatusCode::NOT_FOUND,
-        "target_id_not_found",
-        format!(
-            "The target ID specified ({}) was not found in the database.",
-            format_id(id)
-        ),
-    )
-    .with_target(Target::parameter("target_id"))
-}
-
-/// The answer for a store outcome that is not a success.
-pub fn op_error(
-    e: OpError,
-    tenant_id: Uuid,
-    target_id: Option<Uuid>,
-    failure_code: &'static str,
-) -> IbmError {
-    match e {
-        OpError::TenantNotFound => tenant_not_found(tenant_id),
-        OpError::TargetNotFound => target_not_found(target_id.unwrap_or(tenant_id)),
-        OpError::Precondition => crate::headers::precondition_failed(),
-        OpError::Conflict(m) => IbmError::new(StatusCode::CONFLICT, "conflict", m),
-        OpError::UpdateFailed(m) => IbmError::new(StatusCode::BAD_REQUEST, "update_failed", m),
-        other => other.into_ibm(failure_code),
+impl Op {
+    fn action(self) -> Action {
+        match self {
+            Op::ListTenants | Op::GetTenant | Op::ListTargets | Op::GetTarget => Action::Read,
+            Op::CreateTenant => Action::Create,
+            Op::DeleteTenant => Action::Delete,
+            Op::UpdateTenant | Op::CreateTarget | Op::UpdateTarget | Op::DeleteTarget => {
+                Action::Update
+            }
+        }
     }
+
+    /// The permission, and what the 403 says the caller may not do.
+    fn permission(self) -> (&'static str, &'static str) {
+        match self {
+            Op::ListTenants => (TENANT_READ, "list tenants"),
+            Op::GetTenant | Op::ListTargets | Op::GetTarget => (TENANT_READ, "read a tenant"),
+            Op::CreateTenant => (TENANT_CREATE, "create a tenant"),
+            Op::DeleteTenant => (TENANT_DELETE, "delete a tenant"),
+            Op::UpdateTenant | Op::CreateTarget | Op::UpdateTarget | Op::DeleteTarget => {
+                (TENANT_UPDATE, "update a tenant")
+            }
+        }
+    }
+
+    fn failure_code(self) -> &'static str {
+        match self {
+            Op::ListTenants => code::FAILURE_GETTING_TENANT_IDS,
+            Op::GetTenant | Op::ListTargets | Op::GetTarget => code::FAILURE_GETTING_TENANT,
+            Op::CreateTenant => code::FAILURE_CREATING_TENANT,
+            Op::UpdateTenant => code::FAILURE_UPDATING_TENANT,
+            Op::DeleteTenant => code::FAILURE_DELETING_TENANT,
+            Op::CreateTarget => code::FAILURE_CREATING_TARGET,
+            Op::UpdateTarget => code::FAILURE_UPDATING_TARGET,
+            Op::DeleteTarget => code::FAILURE_DELETING_TARGET,
+        }
+    }
+}
+
+/// What every handler starts from: the request, the app state and the verified caller (a failed token is a 401
+/// before any handler runs, and is not audited).
+pub struct Call {
+    pub req: HttpRequest,
+    pub state: State,
+    pub caller: Caller,
+}
+
+impl FromRequest for Call {
+    type Error = IbmError;
+    type Future = LocalBoxFuture<'static, Result<Self, IbmError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let caller = Caller::from_request(&req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            let state = req
+                .app_data::<State>()
+                .cloned()
+                .ok_or_else(|| IbmError::internal(code::INTERNAL_ERROR, "no AppState"))?;
+            Ok(Call { req, state, caller })
+        })
+    }
+}
+
+impl Call {
+    /// Runs one audited call: `work` gets the audit event to fill in and the caller's account, after the checks
+    /// every call starts with (`X-Trace-ID` and `IBM-API-Version`, the permission, an account on the token). A
+    /// failure becomes its IBM error here (`errors`), and its event is recorded.
+    pub async fn run<F>(&self, op: Op, work: F) -> Result<HttpResponse, IbmError>
+    where
+        F: AsyncFnOnce(&mut Audit, &str) -> Result<HttpResponse, ApiError>,
+    {
+        let (req, caller) = (&self.req, &self.caller);
+        let mut audit = Audit::begin(req, &self.state.region, caller, op.action());
+        let result = async {
+            headers::preflight(req)?;
+            let (permission, what) = op.permission();
+            caller.require(permission, what)?;
+            work(&mut audit, caller.account()?).await
+        }
+        .await
+        .map_err(|e| e.into_ibm(op.failure_code()));
+        audit.settle(&self.state.pool, result).await
+    }
+
+    /// The request's trace id, which rows written by it keep.
+    pub fn trace_id(&self) -> String {
+        self.req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default()
+    }
+
+    /// Seals an access credential for storage; `None` stays `None`.
+    pub fn seal(&self, credential: Option<&str>) -> Result<Option<Vec<u8>>, ApiError> {
+        Ok(credential.map(|c| self.state.sealer.seal(c)).transpose()?)
+    }
+}
+
+/// The sealed credential a patched target keeps: what `domain_routing::tenant::credential_plan` decides for
+/// `patched`, given the value `stored`.
+pub fn sealed_after(
+    sealer: &Sealer,
+    patched: &PatchedTarget,
+    stored: Option<&[u8]>,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let under = stored.map(|c| {
+        if sealer.is_current(c) {
+            SealedUnder::Current
+        } else {
+            SealedUnder::Previous
+        }
+    });
+    Ok(match (credential_plan(patched, under), stored) {
+        (CredentialPlan::Seal(new), _) => Some(sealer.seal(new)?),
+        (CredentialPlan::Drop, _) => None,
+        (CredentialPlan::Reseal, Some(old)) => Some(sealer.seal(&sealer.open(old)?)?),
+        (CredentialPlan::Reseal | CredentialPlan::Keep, _) => stored.map(<[u8]>::to_vec),
+    })
 }
 
 /// A single-resource answer: the body and its `ETag` header.
@@ -65,18 +172,35 @@ pub fn with_etag<T: serde::Serialize>(status: StatusCode, etag: &str, body: &T) 
         .json(body)
 }
 
-/// Seals an access credential for storage; `None` stays `None`.
-pub fn seal(
-    state: &AppState,
-    credential: Option<&str>,
-    failure_code: &'static str,
-) -> Result<Option<Vec<u8>>, IbmError> {
-    credential
-        .map(|c| {
-            state
-                .sealer
-                .seal(c)
-                .map_err(|e| IbmError::internal(failure_code, e))
+/// A 304 with the resource's `ETag`.
+pub fn not_modified(etag: &str) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header((ETAG, etag.to_owned()))
+        .finish()
+}
+
+/// The error answers every endpoint shares (401, 403, 500, 503), declared once for the OpenAPI document.
+pub struct CommonErrors;
+
+impl utoipa::IntoResponses for CommonErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        [
+            (401, "Not authenticated"),
+            (403, "Not authorized"),
+            (500, "Internal error"),
+            (503, "Database unavailable"),
+        ]
+        .into_iter()
+        .map(|(status, description)| {
+            let body = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", body)
+                .build();
+            (status.to_string(), RefOr::T(response))
         })
-        .transpose()
+        .collect()
+    }
 }

@@ -1,76 +1,40 @@
 //! `/tenants`: list, create, read, rename and delete tenants.
 
+use ::errors::ibm::IbmError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::ETAG;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use errors::ibm::IbmError;
+use actix_web::{HttpResponse, web};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::{State, op_error, seal, tenant_not_found, with_etag};
-use crate::access::{Caller, TENANT_CREATE, TENANT_DELETE, TENANT_READ, TENANT_UPDATE};
-use crate::audit::{Action, Audit};
+use super::{Call, CommonErrors, Op, not_modified, with_etag};
 use crate::headers;
-use crate::store::rows::{TargetRow, TenantRow, now};
-use crate::store::{self, outbox, tenants};
+use crate::store::rows::{TargetRow, TenantRow};
+use crate::store::{self, StoreError, outbox, tenants};
 use crate::wire::{ErrorEnvelope, Tenant, TenantList};
-use domain::routing::{parse_new_tenant, parse_tenant_patch, tenant_crn};
-use platform::middleware::RequestId;
-
-pub(crate) fn trace_id(req: &HttpRequest) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default()
-}
+use domain_routing::{parse_new_tenant, parse_tenant_patch, tenant_crn};
 
 /// List the tenants of the caller's account.
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", operation_id = "list_tenants",
     params(("name" = Option<String>, Query, description = "Only the tenant with exactly this name"),
            ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
     responses((status = 200, description = "The tenants, oldest first", body = TenantList),
-              (status = 400, description = "Bad header", body = ErrorEnvelope),
-              (status = 401, description = "Not authenticated", body = ErrorEnvelope),
-              (status = 403, description = "Not authorized", body = ErrorEnvelope),
-              (status = 500, description = "Internal error", body = ErrorEnvelope),
-              (status = 503, description = "Database unavailable", body = ErrorEnvelope)),
+              (status = 400, description = "Bad header", body = ErrorEnvelope), CommonErrors),
     security(("bearer" = [])))]
 pub async fn list(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
+    call: Call,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, IbmError> {
-    let mut audit = Audit::begin(&req, &state.region, &caller, Action::Read);
-    let result = list_inner(&req, &state, &caller, &query, &mut audit).await;
-    audit.settle(&state.pool, result).await
-}
-
-async fn list_inner(
-    req: &HttpRequest,
-    state: &State,
-    caller: &Caller,
-    query: &HashMap<String, String>,
-    audit: &mut Audit,
-) -> Result<HttpResponse, IbmError> {
-    headers::preflight(req)?;
-    caller.require(TENANT_READ, "list tenants")?;
-    let account = caller.account()?;
-    let code = "failure_getting_tenant_ids";
-    let mut conn = store::conn(&state.pool)
-        .await
-        .map_err(|e| e.into_ibm(code))?;
-    let rows = tenants::list(&mut conn, account, query.get("name").map(String::as_str))
-        .await
-        .map_err(|e| store::OpError::Db(e).into_ibm(code))?;
-    outbox::insert(&mut conn, &audit.event(StatusCode::OK, None))
-        .await
-        .map_err(|e| store::OpError::Db(e).into_ibm(code))?;
-    let tenants = rows
-        .iter()
-        .map(|(t, ts)| Tenant::from_rows(t, ts))
-        .collect();
-    Ok(HttpResponse::Ok().json(TenantList { tenants }))
+    call.run(Op::ListTenants, async |audit, account| {
+        let mut conn = store::conn(&call.state.pool).await?;
+        let name = query.get("name").map(String::as_str);
+        let rows = tenants::list(&mut conn, account, name).await?;
+        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        let tenants = rows.iter().map(|(t, ts)| Tenant::from_rows(t, ts));
+        Ok(HttpResponse::Ok().json(TenantList {
+            tenants: tenants.collect(),
+        }))
+    })
+    .await
 }
 
 /// Create a tenant with its targets.
@@ -79,101 +43,41 @@ async fn list_inner(
     params(("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
     responses((status = 201, description = "Created", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field", body = ErrorEnvelope),
-              (status = 401, description = "Not authenticated", body = ErrorEnvelope),
-              (status = 403, description = "Not authorized", body = ErrorEnvelope),
               (status = 409, description = "Tenant limit reached, name taken, or two targets of one type", body = ErrorEnvelope),
-              (status = 415, description = "Content-Type is not application/json", body = ErrorEnvelope),
-              (status = 500, description = "Internal error", body = ErrorEnvelope),
-              (status = 503, description = "Database unavailable", body = ErrorEnvelope)),
+              (status = 415, description = "Content-Type is not application/json", body = ErrorEnvelope), CommonErrors),
     security(("bearer" = [])))]
-pub async fn create(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
-    payload: web::Payload,
-) -> Result<HttpResponse, IbmError> {
-    let mut audit = Audit::begin(&req, &state.region, &caller, Action::Create);
-    let result = create_inner(&req, &state, &caller, payload, &mut audit).await;
-    audit.settle(&state.pool, result).await
-}
-
-async fn create_inner(
-    req: &HttpRequest,
-    state: &State,
-    caller: &Caller,
-    payload: web::Payload,
-    audit: &mut Audit,
-) -> Result<HttpResponse, IbmError> {
-    headers::preflight(req)?;
-    caller.require(TENANT_CREATE, "create a tenant")?;
-    let account = caller.account()?.to_owned();
-    headers::content_type(req, false)?;
-    let spec = parse_new_tenant(&headers::json_body(
-        &headers::read_body(payload, crate::MAX_BODY_BYTES).await?,
-    )?)
-    .map_err(headers::spec_error)?;
-    if let Some(first) = spec.targets.first() {
-        audit.target(
-            first.target_type.as_str(),
-            &first.host,
-            i64::from(first.port),
-            &first.log_sink_crn,
-        );
-    }
-    let id = Uuid::new_v4();
-    audit.tenant_id(id);
-    let (at, trace) = (now(), trace_id(req));
-    let tenant = TenantRow {
-        id,
-        crn: tenant_crn(&state.region, &account, id),
-        account_id: account,
-        name: spec.name.clone(),
-        etag: String::new(),
-        created_at: at,
-        updated_at: at,
-        trace_id: trace.clone(),
-    };
-    // Targets get distinct creation times so "oldest first" is the order the client sent them in.
-    let targets = spec
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| -> Result<TargetRow, IbmError> {
-            Ok(TargetRow {
-                id: Uuid::new_v4(),
-                tenant_id: id,
-                name: t.name.clone(),
-                log_sink_crn: t.log_sink_crn.clone(),
-                target_type: t.target_type.as_str().to_owned(),
-                host: t.host.clone(),
-                port: i32::from(t.port),
-                credential_sealed: seal(
-                    state,
-                    t.access_credential.as_deref(),
-                    "failure_creating_tenant",
-                )?,
-                etag: String::new(),
-                created_at: at + time::Duration::microseconds(i64::try_from(i).unwrap_or(0)),
-                updated_at: at + time::Duration::microseconds(i64::try_from(i).unwrap_or(0)),
-                trace_id: trace.clone(),
-            })
-        })
-        .collect::<Result<Vec<TargetRow>, IbmError>>()?;
-    let mut conn = store::conn(&state.pool)
-        .await
-        .map_err(|e| e.into_ibm("failure_creating_tenant"))?;
-    let (tenant, targets) =
-        tenants::create(&mut conn, state.tenants_per_account, tenant, targets, |t| {
+pub async fn create(call: Call, payload: web::Payload) -> Result<HttpResponse, IbmError> {
+    call.run(Op::CreateTenant, async |audit, account| {
+        let spec = parse_new_tenant(&headers::body(&call.req, payload, false).await?)?;
+        if let Some(first) = spec.targets.first() {
+            audit.target_spec(first);
+        }
+        let id = Uuid::new_v4();
+        audit.tenant_id(id);
+        let crn = tenant_crn(&call.state.region, account, id);
+        let tenant = TenantRow::new(id, account, crn, spec.name.clone(), call.trace_id());
+        // Targets get distinct creation times so "oldest first" is the order the client sent them in.
+        let mut targets = Vec::with_capacity(spec.targets.len());
+        for (i, t) in (0i64..).zip(&spec.targets) {
+            let created = tenant.created_at + time::Duration::microseconds(i);
+            targets.push(TargetRow {
+                credential_sealed: call.seal(t.access_credential.as_deref())?,
+                created_at: created,
+                updated_at: created,
+                ..TargetRow::new(id, t, call.trace_id())
+            });
+        }
+        let mut conn = store::conn(&call.state.pool).await?;
+        let limit = call.state.tenants_per_account;
+        let (tenant, targets) = tenants::create(&mut conn, limit, tenant, targets, |t| {
             audit.tenant(t);
             audit.event(StatusCode::CREATED, None)
         })
-        .await
-        .map_err(|e| op_error(e, id, None, "failure_creating_tenant"))?;
-    Ok(with_etag(
-        StatusCode::CREATED,
-        &tenant.etag,
-        &Tenant::from_rows(&tenant, &targets),
-    ))
+        .await?;
+        let body = Tenant::from_rows(&tenant, &targets);
+        Ok(with_etag(StatusCode::CREATED, &tenant.etag, &body))
+    })
+    .await
 }
 
 /// Read a tenant.
@@ -184,64 +88,27 @@ async fn create_inner(
     responses((status = 200, description = "The tenant", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 304, description = "Not modified", headers(("ETag" = String, description = "The resource's strong entity tag"))),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
-              (status = 401, description = "Not authenticated", body = ErrorEnvelope),
-              (status = 403, description = "Not authorized", body = ErrorEnvelope),
-              (status = 404, description = "No such tenant in the caller's account", body = ErrorEnvelope),
-              (status = 500, description = "Internal error", body = ErrorEnvelope),
-              (status = 503, description = "Database unavailable", body = ErrorEnvelope)),
+              (status = 404, description = "No such tenant in the caller's account", body = ErrorEnvelope), CommonErrors),
     security(("bearer" = [])))]
-pub async fn get(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, IbmError> {
-    let mut audit = Audit::begin(&req, &state.region, &caller, Action::Read);
-    let result = get_inner(&req, &state, &caller, &path, &mut audit).await;
-    audit.settle(&state.pool, result).await
-}
-
-async fn get_inner(
-    req: &HttpRequest,
-    state: &State,
-    caller: &Caller,
-    raw_id: &str,
-    audit: &mut Audit,
-) -> Result<HttpResponse, IbmError> {
-    headers::preflight(req)?;
-    caller.require(TENANT_READ, "read a tenant")?;
-    let account = caller.account()?;
-    let id = headers::path_id("tenant_id", raw_id)?;
-    audit.tenant_id(id);
-    let code = "failure_getting_tenant";
-    let mut conn = store::conn(&state.pool)
-        .await
-        .map_err(|e| e.into_ibm(code))?;
-    let (tenant, targets) = tenants::get(&mut conn, account, id)
-        .await
-        .map_err(|e| store::OpError::Db(e).into_ibm(code))?
-        .ok_or_else(|| tenant_not_found(id))?;
-    audit.tenant(&tenant);
-    let not_modified =
-        headers::if_none_match(req).is_some_and(|h| crate::etag::if_none_match(&h, &tenant.etag));
-    let status = if not_modified {
-        StatusCode::NOT_MODIFIED
-    } else {
-        StatusCode::OK
-    };
-    outbox::insert(&mut conn, &audit.event(status, None))
-        .await
-        .map_err(|e| store::OpError::Db(e).into_ibm(code))?;
-    if not_modified {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, tenant.etag.clone()))
-            .finish());
-    }
-    Ok(with_etag(
-        StatusCode::OK,
-        &tenant.etag,
-        &Tenant::from_rows(&tenant, &targets),
-    ))
+pub async fn get(call: Call, path: web::Path<String>) -> Result<HttpResponse, IbmError> {
+    call.run(Op::GetTenant, async |audit, account| {
+        let id = headers::path_id("tenant_id", &path)?;
+        audit.tenant_id(id);
+        let mut conn = store::conn(&call.state.pool).await?;
+        let (tenant, targets) = tenants::get(&mut conn, account, id)
+            .await?
+            .ok_or(StoreError::TenantNotFound(id))?;
+        audit.tenant(&tenant);
+        let if_none_match = headers::if_none_match(&call.req);
+        if if_none_match.is_some_and(|c| c.matches_weakly(&tenant.etag)) {
+            outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
+            return Ok(not_modified(&tenant.etag));
+        }
+        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        let body = Tenant::from_rows(&tenant, &targets);
+        Ok(with_etag(StatusCode::OK, &tenant.etag, &body))
+    })
+    .await
 }
 
 /// Rename a tenant (only `name` may change).
@@ -252,69 +119,39 @@ async fn get_inner(
            ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
     responses((status = 200, description = "The renamed tenant", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field, id or header", body = ErrorEnvelope),
-              (status = 401, description = "Not authenticated", body = ErrorEnvelope),
-              (status = 403, description = "Not authorized", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope),
               (status = 409, description = "Name taken", body = ErrorEnvelope),
               (status = 412, description = "If-Match missing or stale", body = ErrorEnvelope),
-              (status = 415, description = "Wrong Content-Type", body = ErrorEnvelope),
-              (status = 500, description = "Internal error", body = ErrorEnvelope),
-              (status = 503, description = "Database unavailable", body = ErrorEnvelope)),
+              (status = 415, description = "Wrong Content-Type", body = ErrorEnvelope), CommonErrors),
     security(("bearer" = [])))]
 pub async fn update(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
+    call: Call,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, IbmError> {
-    let mut audit = Audit::begin(&req, &state.region, &caller, Action::Update);
-    let result = update_inner(&req, &state, &caller, &path, payload, &mut audit).await;
-    audit.settle(&state.pool, result).await
-}
-
-async fn update_inner(
-    req: &HttpRequest,
-    state: &State,
-    caller: &Caller,
-    raw_id: &str,
-    payload: web::Payload,
-    audit: &mut Audit,
-) -> Result<HttpResponse, IbmError> {
-    headers::preflight(req)?;
-    caller.require(TENANT_UPDATE, "update a tenant")?;
-    let account = caller.account()?;
-    let id = headers::path_id("tenant_id", raw_id)?;
-    audit.tenant_id(id);
-    headers::content_type(req, true)?;
-    let name = parse_tenant_patch(&headers::json_body(
-        &headers::read_body(payload, crate::MAX_BODY_BYTES).await?,
-    )?)
-    .map_err(headers::spec_error)?;
-    let code = "failure_updating_tenant";
-    let mut conn = store::conn(&state.pool)
-        .await
-        .map_err(|e| e.into_ibm(code))?;
-    let if_match = headers::if_match(req);
-    let (tenant, targets) = tenants::rename(
-        &mut conn,
-        account,
-        id,
-        if_match.as_deref(),
-        &name,
-        &trace_id(req),
-        |t| {
-            audit.tenant(t);
-            audit.event(StatusCode::OK, None)
-        },
-    )
+    call.run(Op::UpdateTenant, async |audit, account| {
+        let id = headers::path_id("tenant_id", &path)?;
+        audit.tenant_id(id);
+        let name = parse_tenant_patch(&headers::body(&call.req, payload, true).await?)?;
+        let mut conn = store::conn(&call.state.pool).await?;
+        let (if_match, trace) = (headers::if_match(&call.req), call.trace_id());
+        let (tenant, targets) = tenants::rename(
+            &mut conn,
+            account,
+            id,
+            if_match.as_ref(),
+            &name,
+            &trace,
+            |t| {
+                audit.tenant(t);
+                audit.event(StatusCode::OK, None)
+            },
+        )
+        .await?;
+        let body = Tenant::from_rows(&tenant, &targets);
+        Ok(with_etag(StatusCode::OK, &tenant.etag, &body))
+    })
     .await
-    .map_err(|e| op_error(e, id, None, code))?;
-    Ok(with_etag(
-        StatusCode::OK,
-        &tenant.etag,
-        &Tenant::from_rows(&tenant, &targets),
-    ))
 }
 
 /// Delete a tenant and its targets.
@@ -324,46 +161,21 @@ async fn update_inner(
            ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
     responses((status = 204, description = "Deleted"),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
-              (status = 401, description = "Not authenticated", body = ErrorEnvelope),
-              (status = 403, description = "Not authorized", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope),
-              (status = 412, description = "If-Match stale", body = ErrorEnvelope),
-              (status = 500, description = "Internal error", body = ErrorEnvelope),
-              (status = 503, description = "Database unavailable", body = ErrorEnvelope)),
+              (status = 412, description = "If-Match stale", body = ErrorEnvelope), CommonErrors),
     security(("bearer" = [])))]
-pub async fn delete(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, IbmError> {
-    let mut audit = Audit::begin(&req, &state.region, &caller, Action::Delete);
-    let result = delete_inner(&req, &state, &caller, &path, &mut audit).await;
-    audit.settle(&state.pool, result).await
-}
-
-async fn delete_inner(
-    req: &HttpRequest,
-    state: &State,
-    caller: &Caller,
-    raw_id: &str,
-    audit: &mut Audit,
-) -> Result<HttpResponse, IbmError> {
-    headers::preflight(req)?;
-    caller.require(TENANT_DELETE, "delete a tenant")?;
-    let account = caller.account()?;
-    let id = headers::path_id("tenant_id", raw_id)?;
-    audit.tenant_id(id);
-    let code = "failure_deleting_tenant";
-    let mut conn = store::conn(&state.pool)
-        .await
-        .map_err(|e| e.into_ibm(code))?;
-    let if_match = headers::if_match(req);
-    tenants::delete(&mut conn, account, id, if_match.as_deref(), |t| {
-        audit.tenant(t);
-        audit.event(StatusCode::NO_CONTENT, None)
+pub async fn delete(call: Call, path: web::Path<String>) -> Result<HttpResponse, IbmError> {
+    call.run(Op::DeleteTenant, async |audit, account| {
+        let id = headers::path_id("tenant_id", &path)?;
+        audit.tenant_id(id);
+        let mut conn = store::conn(&call.state.pool).await?;
+        let if_match = headers::if_match(&call.req);
+        tenants::delete(&mut conn, account, id, if_match.as_ref(), |t| {
+            audit.tenant(t);
+            audit.event(StatusCode::NO_CONTENT, None)
+        })
+        .await?;
+        Ok(HttpResponse::NoContent().finish())
     })
     .await
-    .map_err(|e| op_error(e, id, None, code))?;
-    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,4 +1,5 @@
-//! Every SQL statement of the router, over diesel-async. Nothing above this module sees SQL.
+//! Every SQL statement of the router, over diesel-async. Nothing above this module sees SQL, and nothing here
+//! knows HTTP: outcomes are [`StoreError`]s, which `handlers::errors` maps to IBM errors.
 
 pub mod outbox;
 pub mod rows;
@@ -6,70 +7,90 @@ pub mod tenants;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::PoolError;
-use errors::ibm::IbmError;
+use domain_routing::TenantRuleError;
 use platform::db::{DbConn, DbPool, is_unavailable};
+use uuid::Uuid;
+
+/// A unique constraint of the schema: the database's word on what can race.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// `tenants_name_per_account`
+    TenantName,
+    /// `targets_name_per_tenant`
+    TargetName,
+    /// `targets_type_per_tenant`
+    TargetType,
+}
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]
-pub enum OpError {
-    #[error("tenant not found")]
-    TenantNotFound,
-    #[error("target not found")]
-    TargetNotFound,
+pub enum StoreError {
+    #[error("tenant {0} not found")]
+    TenantNotFound(Uuid),
+    #[error("target {0} not found")]
+    TargetNotFound(Uuid),
+    /// `If-Match` does not match the stored etag (or is missing where required).
     #[error("precondition failed")]
     Precondition,
-    /// A rule the database state decides (limits, uniqueness, the last target): a 409 with this message.
-    #[error("{0}")]
-    Conflict(String),
-    /// A change that cannot be made (a type change with two targets): a 400 `update_failed`.
-    #[error("{0}")]
-    UpdateFailed(String),
-    /// A request the current state makes invalid (e.g. a merge patch that breaks a rule): answered as is.
-    #[error("{0}")]
-    Rejected(Box<IbmError>),
-    #[error("no database connection: {0}")]
-    Pool(#[from] PoolError),
+    /// A rule of the tenant as a whole, checked with what was read under the lock.
     #[error(transparent)]
-    Db(#[from] DieselError),
+    Rule(#[from] TenantRuleError),
+    /// A unique constraint refused the write.
+    #[error("unique constraint {0:?}")]
+    Taken(Unique),
+    /// A stored row the rules cannot read (a bug or a hand edit): a 500.
+    #[error("stored row not readable: {0}")]
+    Corrupt(String),
+    /// The database cannot be reached in time, or the connection was lost: worth a retry (a 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The pool failed in a way a retry will not mend (a 500).
+    #[error("no database connection: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Db(DieselError),
 }
 
-impl OpError {
-    /// Maps a unique-constraint violation to the conflict it means; anything else stays a database error.
-    pub fn from_db(e: DieselError) -> Self {
-        if let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &e {
-            let msg = match info.constraint_name() {
-                Some("tenants_name_per_account") => {
-                    "A tenant with this name already exists in the account."
+impl From<DieselError> for StoreError {
+    /// Unique violations become the conflict they mean; a lost connection or a statement timeout is
+    /// [`StoreError::Unavailable`].
+    fn from(e: DieselError) -> Self {
+        if let DieselError::DatabaseError(kind, info) = &e {
+            let unique = match (kind, info.constraint_name()) {
+                (DatabaseErrorKind::UniqueViolation, Some("tenants_name_per_account")) => {
+                    Some(Unique::TenantName)
                 }
-                Some("targets_name_per_tenant") => {
-                    "A target with this name already exists in the tenant."
+                (DatabaseErrorKind::UniqueViolation, Some("targets_name_per_tenant")) => {
+                    Some(Unique::TargetName)
                 }
-                Some("targets_type_per_tenant") => {
-                    "The tenant already has a target of this type. Only one target of each type is allowed."
+                (DatabaseErrorKind::UniqueViolation, Some("targets_type_per_tenant")) => {
+                    Some(Unique::TargetType)
                 }
-                _ => return OpError::Db(e),
+                _ => None,
             };
-            return OpError::Conflict(msg.into());
-        }
-        OpError::Db(e)
-    }
-
-    /// The error for callers that already mapped the domain outcomes (not found, conflicts) themselves.
-    pub fn into_ibm(self, failure_code: &'static str) -> IbmError {
-        match self {
-            OpError::Pool(p) if is_unavailable(&p) => IbmError::unavailable(p),
-            OpError::Db(DieselError::DatabaseError(kind, ref info))
-                if matches!(kind, DatabaseErrorKind::ClosedConnection)
-                    || info.message().contains("statement timeout") =>
-            {
-                IbmError::unavailable(self)
+            if let Some(u) = unique {
+                return StoreError::Taken(u);
             }
-            OpError::Rejected(e) => *e,
-            other => IbmError::internal(failure_code, other),
+            if matches!(kind, DatabaseErrorKind::ClosedConnection)
+                || info.message().contains("statement timeout")
+            {
+                return StoreError::Unavailable(e.to_string());
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Pool(e.to_string())
         }
     }
 }
 
-pub async fn conn(pool: &DbPool) -> Result<DbConn, OpError> {
+pub async fn conn(pool: &DbPool) -> Result<DbConn, StoreError> {
     Ok(pool.get().await?)
 }

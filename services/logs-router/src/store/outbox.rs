@@ -4,11 +4,20 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::schema::audit_outbox;
-use crate::store::rows::{NewOutboxRow, OutboxRow};
+use crate::store::rows::{NewOutboxEvent, NewOutboxRow, OutboxRow};
 
-pub async fn insert(conn: &mut AsyncPgConnection, row: &NewOutboxRow) -> QueryResult<()> {
+/// Writes an event: serialised here, once, to the `jsonb` column.
+pub async fn insert(conn: &mut AsyncPgConnection, e: &NewOutboxEvent) -> QueryResult<()> {
+    let event = serde_json::to_value(&e.event)
+        .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
+    let row = NewOutboxRow {
+        event_id: e.event_id,
+        account_id: &e.account_id,
+        event,
+        traceparent: &e.traceparent,
+    };
     diesel::insert_into(audit_outbox::table)
-        .values(row)
+        .values(&row)
         .execute(conn)
         .await
         .map(|_| ())

@@ -1,19 +1,31 @@
 //! Tenants and their targets. Every write runs in one transaction with its audit event, locks the tenant row
-//! first (so concurrent writes to one tenant serialise and the loser sees a changed etag), and keeps the etags in
-//! step with the representation.
+//! first (so concurrent writes to one tenant serialise and the loser sees a changed etag), asks
+//! `domain_routing::tenant` whether the tenant may take the change, with what it read under the lock, and keeps
+//! the etags in step with the representation.
 
 use diesel::prelude::*;
+use diesel::result::Error as DieselError;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain_routing::TargetType;
+use domain_routing::etag::{self, Condition, precondition_holds};
+use domain_routing::tenant::{self, Change};
 use uuid::Uuid;
 
-use crate::etag;
 use crate::schema::{targets, tenants};
-use crate::store::OpError;
+use crate::store::StoreError;
 use crate::store::outbox;
-use crate::store::rows::{NewOutboxRow, TargetRow, TenantRow};
+use crate::store::rows::{NewOutboxEvent, TargetRow, TenantRow};
 
 pub type TenantWithTargets = (TenantRow, Vec<TargetRow>);
+
+fn types_of(targets: &[TargetRow]) -> Result<Vec<TargetType>, StoreError> {
+    targets.iter().map(TargetRow::kind).collect()
+}
+
+fn target_tag(row: &TargetRow) -> Result<String, StoreError> {
+    Ok(etag::target(&row.facts()?))
+}
 
 async fn targets_of(conn: &mut AsyncPgConnection, tenant_id: Uuid) -> QueryResult<Vec<TargetRow>> {
     targets::table
@@ -29,7 +41,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     account: &str,
     name: Option<&str>,
-) -> QueryResult<Vec<TenantWithTargets>> {
+) -> Result<Vec<TenantWithTargets>, StoreError> {
     let mut q = tenants::table
         .filter(tenants::account_id.eq(account.to_owned()))
         .into_boxed();
@@ -66,7 +78,7 @@ pub async fn get(
     conn: &mut AsyncPgConnection,
     account: &str,
     id: Uuid,
-) -> QueryResult<Option<TenantWithTargets>> {
+) -> Result<Option<TenantWithTargets>, StoreError> {
     let row: Option<TenantRow> = tenants::table
         .filter(tenants::id.eq(id))
         .filter(tenants::account_id.eq(account.to_owned()))
@@ -87,7 +99,7 @@ async fn lock_tenant(
     conn: &mut AsyncPgConnection,
     account: &str,
     id: Uuid,
-) -> Result<TenantRow, OpError> {
+) -> Result<TenantRow, StoreError> {
     tenants::table
         .filter(tenants::id.eq(id))
         .filter(tenants::account_id.eq(account.to_owned()))
@@ -96,7 +108,7 @@ async fn lock_tenant(
         .first(conn)
         .await
         .optional()?
-        .ok_or(OpError::TenantNotFound)
+        .ok_or(StoreError::TenantNotFound(id))
 }
 
 /// Recomputes and stores the tenant's etag after its targets changed. The request's trace id goes with it: the
@@ -105,9 +117,9 @@ async fn refresh_tenant_etag(
     conn: &mut AsyncPgConnection,
     mut tenant: TenantRow,
     trace_id: &str,
-) -> Result<TenantWithTargets, OpError> {
+) -> Result<TenantWithTargets, StoreError> {
     let ts = targets_of(conn, tenant.id).await?;
-    tenant.etag = etag::tenant(&tenant, &ts);
+    tenant.etag = etag::tenant(&tenant.facts(&ts));
     tenant.trace_id = trace_id.to_owned();
     diesel::update(tenants::table.filter(tenants::id.eq(tenant.id)))
         .set((
@@ -119,11 +131,15 @@ async fn refresh_tenant_etag(
     Ok((tenant, ts))
 }
 
-fn check_if_match(if_match: Option<&str>, current: &str, required: bool) -> Result<(), OpError> {
-    match if_match {
-        Some(h) if etag::if_match(h, current) => Ok(()),
-        None if !required => Ok(()),
-        _ => Err(OpError::Precondition),
+fn check_if_match(
+    if_match: Option<&Condition>,
+    current: &str,
+    required: bool,
+) -> Result<(), StoreError> {
+    if precondition_holds(if_match, current, required) {
+        Ok(())
+    } else {
+        Err(StoreError::Precondition)
     }
 }
 
@@ -133,8 +149,8 @@ pub async fn create(
     limit: u32,
     mut tenant: TenantRow,
     mut new_targets: Vec<TargetRow>,
-    record: impl FnOnce(&TenantRow) -> NewOutboxRow + Send,
-) -> Result<TenantWithTargets, OpError> {
+    record: impl FnOnce(&TenantRow) -> NewOutboxEvent + Send,
+) -> Result<TenantWithTargets, StoreError> {
     conn.transaction(async |conn| {
         // Serialise creates per account so two at once cannot both pass the limit check.
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -146,25 +162,19 @@ pub async fn create(
             .count()
             .get_result(conn)
             .await?;
-        if count >= i64::from(limit) {
-            return Err(OpError::Conflict(format!(
-                "The account already has the maximum number of tenants in this region ({limit})."
-            )));
-        }
+        tenant::check_new_tenant(count, limit)?;
         for t in &mut new_targets {
-            t.etag = etag::target(t);
+            t.etag = target_tag(t)?;
         }
-        tenant.etag = etag::tenant(&tenant, &new_targets);
+        tenant.etag = etag::tenant(&tenant.facts(&new_targets));
         diesel::insert_into(tenants::table)
             .values(&tenant)
             .execute(conn)
-            .await
-            .map_err(OpError::from_db)?;
+            .await?;
         diesel::insert_into(targets::table)
             .values(&new_targets)
             .execute(conn)
-            .await
-            .map_err(OpError::from_db)?;
+            .await?;
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, new_targets))
     })
@@ -176,11 +186,11 @@ pub async fn rename(
     conn: &mut AsyncPgConnection,
     account: &str,
     id: Uuid,
-    if_match: Option<&str>,
+    if_match: Option<&Condition>,
     new_name: &str,
     trace_id: &str,
-    record: impl FnOnce(&TenantRow) -> NewOutboxRow + Send,
-) -> Result<TenantWithTargets, OpError> {
+    record: impl FnOnce(&TenantRow) -> NewOutboxEvent + Send,
+) -> Result<TenantWithTargets, StoreError> {
     conn.transaction(async |conn| {
         let mut tenant = lock_tenant(conn, account, id).await?;
         check_if_match(if_match, &tenant.etag, true)?;
@@ -188,7 +198,7 @@ pub async fn rename(
         tenant.name = new_name.to_owned();
         tenant.updated_at = crate::store::rows::now();
         tenant.trace_id = trace_id.to_owned();
-        tenant.etag = etag::tenant(&tenant, &ts);
+        tenant.etag = etag::tenant(&tenant.facts(&ts));
         diesel::update(tenants::table.filter(tenants::id.eq(id)))
             .set((
                 tenants::name.eq(&tenant.name),
@@ -197,8 +207,7 @@ pub async fn rename(
                 tenants::etag.eq(&tenant.etag),
             ))
             .execute(conn)
-            .await
-            .map_err(OpError::from_db)?;
+            .await?;
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, ts))
     })
@@ -210,9 +219,9 @@ pub async fn delete(
     conn: &mut AsyncPgConnection,
     account: &str,
     id: Uuid,
-    if_match: Option<&str>,
-    record: impl FnOnce(&TenantRow) -> NewOutboxRow + Send,
-) -> Result<TenantRow, OpError> {
+    if_match: Option<&Condition>,
+    record: impl FnOnce(&TenantRow) -> NewOutboxEvent + Send,
+) -> Result<TenantRow, StoreError> {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, id).await?;
         check_if_match(if_match, &tenant.etag, false)?;
@@ -225,28 +234,23 @@ pub async fn delete(
     .await
 }
 
-/// Adds a target to a tenant: at most two, one of each type, names unique.
+/// Adds a target to a tenant, if the tenant may take it; names are unique (a constraint).
 pub async fn add_target(
     conn: &mut AsyncPgConnection,
     account: &str,
     tenant_id: Uuid,
     mut target: TargetRow,
-    record: impl FnOnce(&TenantRow) -> NewOutboxRow + Send,
-) -> Result<(TenantRow, TargetRow), OpError> {
+    record: impl FnOnce(&TenantRow) -> NewOutboxEvent + Send,
+) -> Result<(TenantRow, TargetRow), StoreError> {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
         let existing = targets_of(conn, tenant_id).await?;
-        if existing.iter().any(|t| t.target_type == target.target_type) {
-            return Err(OpError::Conflict(format!(
-                "The tenant already has a target of type '{}'. Only one target of each type is allowed.",
-                target.target_type
-            )));
-        }
-        if existing.len() >= 2 {
-            return Err(OpError::Conflict("A tenant can have at most 2 targets.".into()));
-        }
-        target.etag = etag::target(&target);
-        diesel::insert_into(targets::table).values(&target).execute(conn).await.map_err(OpError::from_db)?;
+        tenant::check(&types_of(&existing)?, Change::AddTarget(target.kind()?))?;
+        target.etag = target_tag(&target)?;
+        diesel::insert_into(targets::table)
+            .values(&target)
+            .execute(conn)
+            .await?;
         let (tenant, _) = refresh_tenant_etag(conn, tenant, &target.trace_id).await?;
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, target))
@@ -254,27 +258,34 @@ pub async fn add_target(
     .await
 }
 
-/// Applies `change` to a target if `if_match` matches its etag. `change` gets the current row and how many targets
-/// the tenant has, and returns the new row (or refuses).
-pub async fn update_target(
+/// Applies `change` to a target if `if_match` matches its etag and the tenant may take the result. `change` gets
+/// the current row and returns the new one, or refuses with its own error (hence `E`).
+pub async fn update_target<E>(
     conn: &mut AsyncPgConnection,
     account: &str,
-    tenant_id: Uuid,
-    target_id: Uuid,
-    if_match: Option<&str>,
-    change: impl FnOnce(&TargetRow, usize) -> Result<TargetRow, OpError> + Send,
-    record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxRow + Send,
-) -> Result<(TenantRow, TargetRow), OpError> {
+    (tenant_id, target_id): (Uuid, Uuid),
+    if_match: Option<&Condition>,
+    change: impl FnOnce(&TargetRow) -> Result<TargetRow, E> + Send,
+    record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxEvent + Send,
+) -> Result<(TenantRow, TargetRow), E>
+where
+    E: From<StoreError> + From<DieselError> + Send,
+{
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
         let existing = targets_of(conn, tenant_id).await?;
         let current = existing
             .iter()
             .find(|t| t.id == target_id)
-            .ok_or(OpError::TargetNotFound)?;
+            .ok_or(StoreError::TargetNotFound(target_id))?;
         check_if_match(if_match, &current.etag, true)?;
-        let mut next = change(current, existing.len())?;
-        next.etag = etag::target(&next);
+        let mut next = change(current)?;
+        let kinds = Change::ChangeTarget {
+            from: current.kind()?,
+            to: next.kind()?,
+        };
+        tenant::check(&types_of(&existing)?, kinds).map_err(StoreError::from)?;
+        next.etag = target_tag(&next)?;
         diesel::update(targets::table.filter(targets::id.eq(target_id)))
             .set((
                 targets::name.eq(&next.name),
@@ -289,7 +300,7 @@ pub async fn update_target(
             ))
             .execute(conn)
             .await
-            .map_err(OpError::from_db)?;
+            .map_err(StoreError::from)?;
         let (tenant, _) = refresh_tenant_etag(conn, tenant, &next.trace_id).await?;
         outbox::insert(conn, &record(&tenant, &next)).await?;
         Ok((tenant, next))
@@ -297,30 +308,25 @@ pub async fn update_target(
     .await
 }
 
-/// Deletes a target unless it is the tenant's last; honours `if_match` when sent.
+/// Deletes a target if the tenant may lose it (not its last); honours `if_match` when sent.
 pub async fn delete_target(
     conn: &mut AsyncPgConnection,
     account: &str,
-    tenant_id: Uuid,
-    target_id: Uuid,
-    if_match: Option<&str>,
+    (tenant_id, target_id): (Uuid, Uuid),
+    if_match: Option<&Condition>,
     trace_id: &str,
-    record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxRow + Send,
-) -> Result<TenantRow, OpError> {
+    record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxEvent + Send,
+) -> Result<TenantRow, StoreError> {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
         let existing = targets_of(conn, tenant_id).await?;
         let current = existing
             .iter()
             .find(|t| t.id == target_id)
-            .ok_or(OpError::TargetNotFound)?
+            .ok_or(StoreError::TargetNotFound(target_id))?
             .clone();
         check_if_match(if_match, &current.etag, false)?;
-        if existing.len() <= 1 {
-            return Err(OpError::Conflict(
-                "The last target of a tenant cannot be deleted; delete the tenant instead.".into(),
-            ));
-        }
+        tenant::check(&types_of(&existing)?, Change::DeleteTarget)?;
         diesel::delete(targets::table.filter(targets::id.eq(target_id)))
             .execute(conn)
             .await?;

@@ -264,7 +264,7 @@ async fn bad_requests_answer_exact_errors_change_nothing_and_are_audited() {
         row("target patch null port", pa.clone(), &dna_path, Some(json!({"parameters": {"port": null}}).to_string()), fe("parameters.port", "port cannot be null")),
         row("target patch port 70000", pa.clone(), &dna_path, Some(json!({"parameters": {"port": 70000}}).to_string()), fe("parameters.port", PORT)),
         row("target patch string port", pa.clone(), &dna_path, Some(json!({"parameters": {"port": "443"}}).to_string()), fe("parameters.port", PORT)),
-        row("target patch removes logdna credential", pa.clone(), &dna_path, Some(json!({"parameters": {"access_credential": null}}).to_string()), fe("parameters.access_credential", CRED_REQUIRED)),
+        row("target patch to logdna with a null credential", pa.clone(), &cl_path, Some(json!({"log_sink_crn": LOGDNA_CRN, "parameters": {"access_credential": null}}).to_string()), fe("parameters.access_credential", CRED_REQUIRED)),
         row("target patch empty credential", pa.clone(), &dna_path, Some(json!({"parameters": {"access_credential": ""}}).to_string()), fe("parameters.access_credential", "access_credential must not be empty")),
         row("target patch parameters unknown", pa.clone(), &dna_path, Some(json!({"parameters": {"foo": 1}}).to_string()), fe("parameters.foo", "unknown field 'foo'")),
         row("target patch type", pa.clone(), &dna_path, Some(json!({"type": "logs"}).to_string()), fe("type", "field 'type' is read-only: it follows the service name in log_sink_crn")),

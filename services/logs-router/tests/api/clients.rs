@@ -312,3 +312,304 @@ async fn terraform_reads_every_listed_field_without_null_checks() {
     expect_tenant(&tenants[0], ACCOUNT, "a", &[DNA, CL]);
     expect_tenant(&tenants[1], ACCOUNT, "b", &[CL]);
 }
+
+/// Terraform's `ibm_logs_router_tenant` read dereferences `write_status` without a nil check: every tenant body
+/// carries it, `success` and nothing else, on create, get, list and patch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tenant_body_carries_write_status_success() {
+    let app = spawn().await;
+    let success = json!({"status": "success"});
+    let t = app.tenant("t1", true).await;
+    assert_eq!(t["write_status"], success, "create");
+    let id = s(&t["id"]);
+    let got = app.get(&tenant_path(&id), &app.admin).await;
+    assert_eq!(got.json()["write_status"], success, "get");
+    assert_eq!(got.etag(), s(&t["etag"]), "write_status is not in the etag");
+    let list = app.get(&tenants_path(), &app.admin).await.json();
+    assert_eq!(list["tenants"][0]["write_status"], success, "list");
+    let r = app
+        .patch(
+            &tenant_path(&id),
+            &app.admin,
+            Some(&got.etag()),
+            &json!({"name": "t2"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["write_status"], success, "patch");
+    // and the document says so
+    let doc = app
+        .request(Method::GET, "/openapi.json", None, &[], None)
+        .await
+        .json();
+    let schema = &doc["components"]["schemas"];
+    assert_eq!(
+        schema["Tenant"]["properties"]["write_status"]["$ref"],
+        json!("#/components/schemas/WriteStatus")
+    );
+    assert_eq!(schema["WriteStatus"]["required"], json!(["status"]));
+}
+
+/// Terraform builds every target from the logdna-style parameters: a logs target's create carries
+/// `"access_credential": null`, and a PATCH of a logdna target carries it too. `null` means "unchanged": the
+/// stored sealed value stays, and a PATCH that changes nothing else keeps the etags.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_null_credentials_are_accepted_and_change_nothing() {
+    let app = spawn().await;
+    let mut cl = logs_target("cl");
+    cl["parameters"]["access_credential"] = Value::Null;
+    let t = app
+        .create_tenant(&json!({"name": "tf", "targets": [logdna_target("dna"), cl]}))
+        .await;
+    expect_tenant(&t, ACCOUNT, "tf", &[DNA, CL]);
+    let id = s(&t["id"]);
+    let cl_id = s(&t["targets"][1]["id"]);
+    assert_eq!(app.target_row(&cl_id).await.credential_sealed, None);
+    // a target create with a null credential (logs) is accepted as well
+    let dna = &t["targets"][0];
+    let dna_id = s(&dna["id"]);
+    let r = app
+        .delete(&target_path(&id, &cl_id), &app.admin, None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let mut cl2 = logs_target("cl2");
+    cl2["parameters"]["access_credential"] = Value::Null;
+    let r = app.post(&targets_path(&id), &app.admin, &cl2).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    expect_target(&r.json(), "cl2", LOGS_CRN, "logs", "logs.example.com", 443);
+
+    // the logdna target, patched as Terraform sends it: every field as read, the credential null
+    let before = app.target_row(&dna_id).await;
+    let tenant_before = app.get(&tenant_path(&id), &app.admin).await;
+    let patch = json!({"name": "dna", "log_sink_crn": LOGDNA_CRN,
+        "parameters": {"host": "www.example.com", "port": 8080, "access_credential": null}});
+    let r = app
+        .patch(
+            &target_path(&id, &dna_id),
+            &app.admin,
+            Some(&s(&dna["etag"])),
+            &patch,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json(), *dna, "nothing changed");
+    assert_eq!(r.etag(), s(&dna["etag"]));
+    let after = app.target_row(&dna_id).await;
+    assert!(before.credential_sealed.is_some());
+    assert_eq!(
+        after.credential_sealed, before.credential_sealed,
+        "sealed value kept"
+    );
+    assert_eq!(after.etag, before.etag);
+    let tenant_after = app.get(&tenant_path(&id), &app.admin).await;
+    assert_eq!(
+        tenant_after.etag(),
+        tenant_before.etag(),
+        "tenant etag kept"
+    );
+
+    // with a real change beside it, the change is made and the credential still kept
+    let mut patch = patch;
+    patch["parameters"]["port"] = json!(9443);
+    let r = app
+        .patch(
+            &target_path(&id, &dna_id),
+            &app.admin,
+            Some(&s(&dna["etag"])),
+            &patch,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    expect_target(
+        &r.json(),
+        "dna",
+        LOGDNA_CRN,
+        "logdna",
+        "www.example.com",
+        9443,
+    );
+    assert_ne!(r.etag(), s(&dna["etag"]));
+    let changed = app.target_row(&dna_id).await;
+    assert_eq!(changed.credential_sealed, before.credential_sealed);
+}
+
+/// What IBM's Go SDK (at its last release and at HEAD) sends and reads, pinned call by call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ibm_go_sdk_requests_and_error_reading() {
+    let app = spawn().await;
+    let token = tokens::token("sdk-user", Some(ACCOUNT), &ALL);
+    let ua = "my-go-sdk/0.1.0 (lang=go; arch=amd64; os=linux; go.version=go1.22.4)";
+    let common = [("IBM-API-Version", "2024-06-15"), ("User-Agent", ua)];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut h: Vec<(&str, &str)> = common.to_vec();
+        h.extend_from_slice(extra);
+        h
+    };
+    let json_body = [
+        ("Accept", "application/json"),
+        ("Content-Type", "application/json"),
+    ];
+    let body = json!({"name": "sdk", "targets": [logdna_target("dna"), logs_target("cl")]});
+    let r = app
+        .request(
+            Method::POST,
+            &tenants_path(),
+            Some(&token),
+            &with(&json_body),
+            Some(body.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let t = r.json();
+    let (id, dna) = (s(&t["id"]), s(&t["targets"][0]["id"]));
+    let dna_path = target_path(&id, &dna);
+
+    // GET the target; PATCH it as merge patch with If-Match exactly as the ETag header came back (quoted)
+    let r = app
+        .request(
+            Method::GET,
+            &dna_path,
+            Some(&token),
+            &with(&[("Accept", "application/json")]),
+            None,
+        )
+        .await;
+    let etag = r.etag();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    let patch_headers = [
+        ("Accept", "application/json"),
+        ("Content-Type", "application/merge-patch+json"),
+    ];
+    let mut h = with(&patch_headers);
+    h.push(("If-Match", &etag));
+    let r = app
+        .request(
+            Method::PATCH,
+            &dna_path,
+            Some(&token),
+            &h,
+            Some(json!({"name": "dna2"}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["name"], json!("dna2"));
+    // the same etag again: stale, 412, with an error the SDK can read
+    let r = app
+        .request(
+            Method::PATCH,
+            &dna_path,
+            Some(&token),
+            &h,
+            Some(json!({"name": "dna3"}).to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(r.error(), precondition_failed());
+
+    // DELETE with neither Accept nor If-Match (nor a body): the target, then the tenant
+    let cl_path = target_path(&id, &s(&t["targets"][1]["id"]));
+    let r = app
+        .request(Method::DELETE, &cl_path, Some(&token), &with(&[]), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert!(r.text.is_empty());
+    let r = app
+        .request(
+            Method::DELETE,
+            &tenant_path(&id),
+            Some(&token),
+            &with(&[]),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+
+    // every error the SDK may meet has errors[0].code and errors[0].message, non-empty
+    let tenant_body = Some(body.to_string());
+    let cases: Vec<(Reply, u16)> = vec![
+        (
+            app.request(
+                Method::GET,
+                &tenant_path(&id),
+                Some(&token),
+                &with(&[]),
+                None,
+            )
+            .await,
+            404,
+        ),
+        (
+            app.request(
+                Method::GET,
+                &tenant_path("not-a-uuid"),
+                Some(&token),
+                &with(&[]),
+                None,
+            )
+            .await,
+            400,
+        ),
+        (
+            app.request(Method::GET, &tenants_path(), None, &with(&[]), None)
+                .await,
+            401,
+        ),
+        (
+            app.request(
+                Method::GET,
+                &tenants_path(),
+                Some(&tokens::token("u", Some(ACCOUNT), &[])),
+                &with(&[]),
+                None,
+            )
+            .await,
+            403,
+        ),
+        (
+            app.request(
+                Method::POST,
+                &tenants_path(),
+                Some(&token),
+                &with(&[]),
+                tenant_body.clone(),
+            )
+            .await,
+            415,
+        ),
+        (
+            app.request(
+                Method::POST,
+                &tenants_path(),
+                Some(&token),
+                &with(&json_body),
+                Some("{".into()),
+            )
+            .await,
+            400,
+        ),
+        (
+            app.request(Method::GET, "/v1/nowhere", Some(&token), &with(&[]), None)
+                .await,
+            404,
+        ),
+        (
+            app.request(Method::PUT, &tenants_path(), Some(&token), &with(&[]), None)
+                .await,
+            405,
+        ),
+    ];
+    for (r, status) in cases {
+        assert_eq!(r.status.as_u16(), status, "{}", r.text);
+        let e = r.json();
+        assert_eq!(e["status_code"], json!(status), "{e}");
+        let first = &e["errors"][0];
+        assert!(
+            first["code"].is_string() && !s(&first["code"]).is_empty(),
+            "{e}"
+        );
+        assert!(
+            first["message"].is_string() && !s(&first["message"]).is_empty(),
+            "{e}"
+        );
+    }
+}

@@ -460,7 +460,8 @@ pub fn expect_tenant(
         got,
         &json!({
             "id": id, "created_at": got["created_at"], "updated_at": got["updated_at"],
-            "crn": tenant_crn(account, &id), "name": name, "etag": got["etag"], "targets": got["targets"]
+            "crn": tenant_crn(account, &id), "name": name, "etag": got["etag"], "targets": got["targets"],
+            "write_status": {"status": "success"}
         }),
         "tenant"
     );
