@@ -1,7 +1,7 @@
 //! One request's audit event, filled in as the request learns what it touches.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use errors::ibm::IbmError;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -11,7 +11,6 @@ use crate::store::rows::{NewOutboxRow, TenantRow};
 use crate::store::{self, outbox};
 use domain::routing::{account_crn, format_id, tenant_crn};
 use platform::db::DbPool;
-use platform::middleware::RequestId;
 
 /// The audited actions: one per permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +69,7 @@ pub struct Audit {
 
 impl Audit {
     pub fn begin(req: &HttpRequest, region: &str, caller: &Caller, action: Action) -> Self {
-        let trace_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
+        let trace_id = errors::context::request_id();
         let account = caller.0.account.clone().unwrap_or_default();
         let mut request_data = Map::new();
         request_data.insert("region".into(), json!(region));

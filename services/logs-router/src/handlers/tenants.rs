@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ETAG;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use errors::ibm::IbmError;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -15,13 +15,9 @@ use crate::store::rows::{TargetRow, TenantRow, now};
 use crate::store::{self, outbox, tenants};
 use crate::wire::{ErrorEnvelope, Tenant, TenantList};
 use domain::routing::{parse_new_tenant, parse_tenant_patch, tenant_crn};
-use platform::middleware::RequestId;
-
-pub(crate) fn trace_id(req: &HttpRequest) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default()
+/// The request's trace id, as the request middleware scoped it.
+pub(crate) fn trace_id(_req: &HttpRequest) -> String {
+    errors::context::request_id()
 }
 
 /// List the tenants of the caller's account.
