@@ -1,41 +1,19 @@
 //! The request-context middleware: every request gets a correlation id (generated, or the client's where the
-//! API allows it), runs inside [`errors::context::scope`] so error bodies carry it, answers with it in a header,
+//! API allows it), runs inside [`errors::context::scope`] so error bodies and handlers read it (the one place the
+//! id is kept: `errors::context::request_id()`), answers with it in a header,
 //! is counted in the metrics and logged in one line. Error responses that actix produced itself (bad JSON,
 //! unknown route, wrong method, body too large) are re-rendered in the API's own error dialect.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, web};
+use actix_web::{Error, web};
 use std::time::Instant;
 
 use crate::metrics::Metrics;
 
-/// What differs between the two APIs' request handling.
-pub trait Dialect: 'static {
-    /// The response header carrying the request id (`X-Operation-ID`, `X-Trace-ID`).
-    const REQUEST_ID_HEADER: &'static str;
-    /// The request id: the client's (when the API accepts one and it is valid) or a new one.
-    /// `Err` answers the request at once with the given error, under a new id.
-    fn request_id(req: &ServiceRequest) -> Result<String, ForeignError>;
-    /// Renders an error for a status that did not come from the API's own error type.
-    fn render(error: &ForeignError) -> HttpResponse;
-}
-
-/// An error that arose outside the handlers: its status and a detail text.
-#[derive(Debug, Clone)]
-pub struct ForeignError {
-    pub status: StatusCode,
-    pub detail: String,
-    /// For dialects that can point at what was wrong (a header name).
-    pub header: Option<&'static str>,
-}
-
-/// The request's id, in the request extensions, for handlers that record it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub use crate::dialect::{Dialect, ForeignError};
 
 pub async fn request_context<D: Dialect>(
     req: ServiceRequest,
@@ -48,7 +26,6 @@ pub async fn request_context<D: Dialect>(
         Ok(id) => (id, None),
         Err(e) => (uuid::Uuid::new_v4().to_string(), Some(e)),
     };
-    req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
 
     let mut res = errors::context::scope(id.clone(), async move {

@@ -3,40 +3,29 @@
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest};
-use auth::{AuthError, Principal};
+use auth::Principal;
 use errors::ibm::{IbmError, code};
 use futures_util::future::LocalBoxFuture;
+
+use crate::dialect::Ibm;
 
 pub const TENANT_READ: &str = "logs-router.tenant.read";
 pub const TENANT_CREATE: &str = "logs-router.tenant.create";
 pub const TENANT_UPDATE: &str = "logs-router.tenant.update";
 pub const TENANT_DELETE: &str = "logs-router.tenant.delete";
 
-/// The verified caller.
+/// The verified caller (authenticated by `platform::access`, refused with
+/// `failure_getting_authorization_claims`).
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
 
 impl FromRequest for Caller {
-    type Error = IbmError;
+    type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            auth::authenticate(&req)
-                .await
-                .map(Caller)
-                .map_err(|e| match e {
-                    AuthError::NotConfigured => {
-                        IbmError::internal(code::FAILURE_GETTING_AUTHORIZATION_CLAIMS, e)
-                    }
-                    other => IbmError::new(
-                        StatusCode::UNAUTHORIZED,
-                        code::FAILURE_GETTING_AUTHORIZATION_CLAIMS,
-                        format!("Failed to get authorization claims. Error: {other}"),
-                    ),
-                })
-        })
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let verified = platform::access::Caller::<Ibm>::from_request(req, payload);
+        Box::pin(async move { verified.await.map(|c| Caller(c.principal)) })
     }
 }
 

@@ -1,11 +1,12 @@
-//! How this API names and renders what the request middleware needs (see `platform::middleware`): the
+//! How this API names and renders what the shared bootstrap and middleware need (see `platform::dialect`): the
 //! `X-Trace-ID` header is the request id, the client's when it sends a valid UUID.
 
-use actix_web::HttpMessage;
 use actix_web::dev::ServiceRequest;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::http::StatusCode;
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
+use auth::AuthError;
 use errors::ibm::{IbmError, Target, code};
-use platform::middleware::{Dialect, ForeignError};
+use platform::dialect::{Dialect, ForeignError};
 
 pub const TRACE_HEADER: &str = "X-Trace-ID";
 
@@ -17,6 +18,8 @@ pub struct Ibm;
 
 impl Dialect for Ibm {
     const REQUEST_ID_HEADER: &'static str = "x-trace-id";
+    const DEFAULT_BIND_ADDR: &'static str = "0.0.0.0:8080";
+    const MAX_JSON_BODY: usize = crate::MAX_BODY_BYTES;
 
     fn request_id(req: &ServiceRequest) -> Result<String, ForeignError> {
         let Some(value) = req.headers().get(TRACE_HEADER) else {
@@ -24,7 +27,7 @@ impl Dialect for Ibm {
         };
         let text = value.to_str().unwrap_or_default().trim();
         if uuid::Uuid::parse_str(text).is_ok() {
-            // Echoed exactly as sent (IBM's examples are upper case).
+            // Echoed exactly as sent (the seed's examples are upper case).
             return Ok(text.to_owned());
         }
         // Refused by the handler (so the refusal is audited when the token is valid), under a new id.
@@ -43,5 +46,28 @@ impl Dialect for Ibm {
             None => IbmError::from_status(error.status, &error.detail),
         };
         e.error_response()
+    }
+
+    fn unauthenticated(error: AuthError) -> Error {
+        match error {
+            AuthError::NotConfigured => {
+                IbmError::internal(code::FAILURE_GETTING_AUTHORIZATION_CLAIMS, error)
+            }
+            other => IbmError::new(
+                StatusCode::UNAUTHORIZED,
+                code::FAILURE_GETTING_AUTHORIZATION_CLAIMS,
+                format!("Failed to get authorization claims. Error: {other}"),
+            ),
+        }
+        .into()
+    }
+
+    fn bad_query(detail: String) -> Error {
+        IbmError::new(StatusCode::BAD_REQUEST, code::INCORRECT_PARAMETER, detail).into()
+    }
+
+    /// A path the route matched but whose ids do not fit is an unknown resource.
+    fn bad_path(detail: String) -> Error {
+        platform::dialect::rendered::<Self>(StatusCode::NOT_FOUND, detail)
     }
 }

@@ -16,15 +16,13 @@ pub mod store;
 pub mod wire;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use errors::ibm::IbmError;
-use std::net::{SocketAddr, TcpListener};
+use platform::server::{self, Database, Foundation};
+use std::net::SocketAddr;
 use utoipa::OpenApi;
 
-use platform::db::{self, DbPool};
-use platform::metrics::Metrics;
+use platform::db::DbPool;
 use sealing::Sealer;
 
 pub use settings::Settings;
@@ -34,6 +32,13 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/l
 pub const MIGRATION_LOCK_KEY: i64 = 0x10_9e_70;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The router's database: its pool's `application_name` and its migrations.
+pub const DATABASE: Database = Database {
+    application_name: "logs-router",
+    migrations: MIGRATIONS,
+    migration_lock_key: MIGRATION_LOCK_KEY,
+};
 
 /// What every handler shares.
 pub struct AppState {
@@ -46,24 +51,15 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Db(#[from] db::DbSetupError),
-    #[error(transparent)]
-    Auth(#[from] auth::ConfigError),
+    Platform(#[from] server::StartError),
     #[error(transparent)]
     Keys(#[from] sealing::KeyError),
-    #[error(transparent)]
-    Metrics(#[from] platform::metrics::MetricsError),
     #[error("SERVICE_LOGS_URL is not set: the router records its audit events in service-logs")]
     NoServiceLogs,
     #[error(transparent)]
     Client(#[from] service_logs_client::ClientError),
     #[error("registering delivery metrics failed: {0}")]
     DeliveryMetrics(#[from] prometheus::Error),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
 }
 
 /// A running server and where it listens, and the audit delivery worker, ready to be started.
@@ -105,25 +101,15 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         service_logs_url,
         token,
     )?);
-    let url = settings
-        .common
-        .database_url
-        .as_ref()
-        .ok_or(db::DbSetupError::MissingUrl)?
-        .expose()
-        .to_owned();
-    if settings.common.run_migrations {
-        let applied = db::run_migrations(&url, MIGRATIONS, MIGRATION_LOCK_KEY).await?;
-        tracing::info!(?applied, "migrations applied");
-    }
-    let verifier = web::Data::new(auth::Verifier::new(&settings.common.auth_config())?);
-    let pool = db::build_pool(&url, settings.common.pool_size(), "logs-router")?;
-    let metrics = web::Data::new(Metrics::new()?);
+    let verifier =
+        auth::Verifier::new(&settings.common.auth_config()).map_err(server::StartError::from)?;
+    let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
+    let pool = foundation.pool.clone();
     let degradation = web::Data::new(platform::health::Degradation::default());
     let delivery = audit::delivery::Worker {
         pool: pool.clone(),
         client,
-        metrics: audit::delivery::DeliveryMetrics::register(&metrics.registry)?,
+        metrics: audit::delivery::DeliveryMetrics::register(&foundation.metrics.registry)?,
         degradation: degradation.clone().into_inner(),
         degraded_after: DEGRADED_AFTER,
         keep_delivered_days: settings.audit_delivered_retention_days,
@@ -134,61 +120,20 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         region: settings.region.clone(),
         tenants_per_account: settings.tenants_per_account,
     });
-    let listener = TcpListener::bind(&settings.bind_addr).map_err(|source| StartError::Bind {
-        addr: settings.bind_addr.clone(),
-        source,
-    })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: settings.bind_addr.clone(),
-        source,
-    })?;
-    let pool_data = web::Data::new(pool.clone());
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(pool_data.clone())
-            .app_data(state.clone())
-            .app_data(verifier.clone())
-            .app_data(metrics.clone())
-            .app_data(degradation.clone())
-            .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                IbmError::new(
-                    actix_web::http::StatusCode::BAD_REQUEST,
-                    errors::ibm::code::INCORRECT_PARAMETER,
-                    format!("Invalid query string: {e}"),
-                )
-                .into()
-            }))
-            .configure(platform::health::configure)
-            .route("/openapi.json", web::get().to(openapi_json))
-            .configure(routes::configure)
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(IbmError::from_status(
-                    actix_web::http::StatusCode::NOT_FOUND,
-                    "",
-                ))
-            }))
-            .wrap(from_fn(
-                platform::middleware::request_context::<dialect::Ibm>,
-            ))
-            .wrap(tracing_actix_web::TracingLogger::default())
-    })
-    .shutdown_timeout(30)
-    .listen(listener)
-    .map_err(|source| StartError::Bind {
-        addr: settings.bind_addr.clone(),
-        source,
-    })?;
-    if let Some(n) = settings.http_workers.filter(|n| *n > 0) {
-        server = server.workers(n);
-    }
+    let bound = server::serve::<dialect::Ibm, _>(
+        &settings.server,
+        &foundation,
+        &openapi::ApiDoc::openapi(),
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(state.clone())
+                .app_data(degradation.clone())
+                .configure(routes::configure);
+        },
+    )?;
     Ok(Running {
-        server: server.run(),
-        addr,
+        server: bound.server,
+        addr: bound.addr,
         pool,
         delivery,
     })
-}
-
-async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(openapi::ApiDoc::openapi())
 }

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations and the wire types.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use platform::openapi::BearerAuth;
+use utoipa::OpenApi;
 
 use crate::handlers::{targets, tenants};
 use crate::wire::{
@@ -23,20 +23,3 @@ use crate::wire::{
          (name = "targets", description = "A tenant's log-sink targets")),
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}

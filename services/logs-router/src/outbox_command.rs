@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use logs_router::Settings;
 use logs_router::store::outbox;
-use logs_router::store::rows::{NewOutboxRow, OutboxRow};
+use logs_router::audit::cadf::{
+    AuditEvent, CredentialKind, EventTarget, Host, Initiator, Observer, Reason, RequestData, ResponseData,
+};
+use logs_router::store::rows::{NewOutboxEvent, OutboxRow};
 
 /// The action name of the admin event a requeue writes.
 pub const REQUEUE_ACTION: &str = "logs-router.outbox.requeue";
@@ -139,47 +142,63 @@ fn summary(row: &OutboxRow) -> Value {
     })
 }
 
-/// The admin event recording that `row` was requeued: in its account, about its target and tenant.
-fn admin_event(row: &OutboxRow, initiator: &str, reason: &str, region: &str) -> NewOutboxRow {
+/// The admin event recording that `row` was requeued: in its account, about its target and tenant. A stored event
+/// that does not read as an audit event (it was written by a router of another version) still gets one, about an
+/// unknown target.
+fn admin_event(row: &OutboxRow, initiator: &str, reason: &str, region: &str) -> NewOutboxEvent {
     let event_id = Uuid::new_v4();
-    let e = &row.event;
-    let mut request = serde_json::Map::new();
-    request.insert("region".into(), json!(region));
-    request.insert("eventID".into(), json!(row.event_id.to_string()));
-    request.insert("lastError".into(), json!(row.last_error));
-    if !reason.is_empty() {
-        request.insert("reason".into(), json!(reason));
-    }
-    if let Some(tenant) = e.pointer("/requestData/tenantID") {
-        request.insert("tenantID".into(), tenant.clone());
-    }
-    let event = json!({
-        "id": event_id.to_string(),
-        "eventTime": domain::timefmt::format_utc(time::OffsetDateTime::now_utc()),
-        "action": REQUEUE_ACTION,
-        "outcome": "success",
-        "message": format!(
-            "Logs Routing: requeue audit event {} ({})",
-            row.event_id,
-            e.get("action").and_then(Value::as_str).unwrap_or("unknown action")
-        ),
-        "severity": "warning",
-        "correlationId": e.get("correlationId").cloned().unwrap_or(json!("")),
-        "dataEvent": false,
-        "observer": {"name": "ActivityTracker"},
-        "initiator": {
-            "id": initiator,
-            "name": initiator,
-            "typeURI": "service/security/account/operator",
-            "credential": {"type": "database"},
-            "host": {"address": ""},
+    let original = serde_json::from_value::<AuditEvent>(row.event.clone()).ok();
+    let action = original.as_ref().map_or("unknown action", |e| e.action.as_str());
+    let event = AuditEvent {
+        id: event_id.to_string(),
+        event_time: domain::timefmt::format_utc(time::OffsetDateTime::now_utc()),
+        action: REQUEUE_ACTION.into(),
+        outcome: "success".into(),
+        message: format!("Logs Routing: requeue audit event {} ({action})", row.event_id),
+        severity: "warning".into(),
+        correlation_id: original
+            .as_ref()
+            .map(|e| e.correlation_id.clone())
+            .unwrap_or_default(),
+        data_event: false,
+        observer: Observer {
+            name: "ActivityTracker".into(),
         },
-        "target": e.get("target").cloned().unwrap_or(json!({})),
-        "reason": {"reasonCode": 200, "reasonType": "OK"},
-        "requestData": Value::Object(request),
-        "responseData": {},
-    });
-    NewOutboxRow {
+        initiator: Initiator {
+            id: initiator.into(),
+            name: initiator.into(),
+            type_uri: "service/security/account/operator".into(),
+            credential: CredentialKind {
+                kind: "database".into(),
+            },
+            host: Host {
+                address: String::new(),
+            },
+        },
+        target: original.as_ref().map_or_else(
+            || EventTarget {
+                id: String::new(),
+                name: String::new(),
+                type_uri: String::new(),
+            },
+            |e| e.target.clone(),
+        ),
+        reason: Reason {
+            reason_code: 200,
+            reason_type: "OK".into(),
+            reason_for_failure: None,
+        },
+        request_data: RequestData {
+            region: region.into(),
+            tenant_id: original.and_then(|e| e.request_data.tenant_id),
+            event_id: Some(row.event_id.to_string()),
+            last_error: Some(row.last_error.clone()),
+            reason: (!reason.is_empty()).then(|| reason.to_owned()),
+            ..RequestData::default()
+        },
+        response_data: ResponseData::default(),
+    };
+    NewOutboxEvent {
         event_id,
         account_id: row.account_id.clone(),
         event,

@@ -1,23 +1,20 @@
-//! The router's settings: the shared contract variables plus its own.
+//! The router's settings: the shared contract variables, the server's (`BIND_ADDR`, default `0.0.0.0:8080`;
+//! `HTTP_WORKERS`) and its own.
 
 use clap::Args;
+use platform::server::ServerSettings;
 use platform::settings::{CommonSettings, Secret};
 use std::path::PathBuf;
 
-pub const DEFAULT_BIND_ADDR: &str = "0.0.0.0:8080";
+use crate::dialect::Ibm;
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     #[command(flatten)]
     pub common: CommonSettings,
 
-    /// `host:port` to listen on.
-    #[arg(long, env = "BIND_ADDR", default_value = DEFAULT_BIND_ADDR, global = true)]
-    pub bind_addr: String,
-
-    /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "HTTP_WORKERS", global = true)]
-    pub http_workers: Option<usize>,
+    #[command(flatten)]
+    pub server: ServerSettings<Ibm>,
 
     /// Region this deployment serves; used in CRNs.
     #[arg(long, env = "REGION", default_value = "us-south", global = true)]

@@ -4,7 +4,9 @@ use std::path::Path;
 use std::process::Output;
 
 use logs_router::store::outbox;
-use logs_router::store::rows::NewOutboxRow;
+use diesel::ExpressionMethods;
+use diesel_async::RunQueryDsl;
+use logs_router::schema::audit_outbox;
 use serde_json::{Value, json};
 use testkit::db::TestDb;
 use uuid::Uuid;
@@ -16,17 +18,23 @@ async fn test_db() -> TestDb {
     TestDb::create("logs_router", logs_router::MIGRATIONS, &dir).await
 }
 
-fn event(account: &str, action: &str) -> NewOutboxRow {
+/// An outbox row as the router writes it (inserted directly: the event's content is the test's, not a handler's).
+struct Seed {
+    event_id: Uuid,
+    account_id: &'static str,
+    event: Value,
+}
+
+fn event(account: &'static str, action: &str) -> Seed {
     let event_id = Uuid::new_v4();
-    NewOutboxRow {
+    Seed {
         event_id,
-        account_id: account.into(),
+        account_id: account,
         event: json!({
             "id": event_id.to_string(), "action": action, "message": "Logs Routing: create tenant t1",
             "correlationId": "trace-1", "target": {"id": "crn:v1:tenant", "name": "t1", "typeURI": "logs-router/tenant"},
             "requestData": {"tenantID": TENANT, "region": "us-south"},
         }),
-        traceparent: String::new(),
     }
 }
 
@@ -39,7 +47,16 @@ async fn seed(db: &TestDb) -> (Uuid, Uuid, Uuid) {
         event("acc-2", "logs-router.tenant.delete"),
     ];
     for row in &rows {
-        outbox::insert(&mut conn, row).await.unwrap();
+        diesel::insert_into(audit_outbox::table)
+            .values((
+                audit_outbox::event_id.eq(row.event_id),
+                audit_outbox::account_id.eq(row.account_id),
+                audit_outbox::event.eq(&row.event),
+                audit_outbox::traceparent.eq(""),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     let all = outbox::all(&mut conn).await.unwrap();
     for row in &all[1..] {

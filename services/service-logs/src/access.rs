@@ -2,10 +2,11 @@
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use auth::{AuthError, Principal};
+use auth::Principal;
 use errors::ocm::OcmError;
 use futures_util::future::LocalBoxFuture;
 
+use crate::dialect::Ocm;
 use crate::listing::Visibility;
 
 pub const LOG_READ: &str = "service-logs.log.read";
@@ -15,25 +16,17 @@ pub const LOG_DELETE: &str = "service-logs.log.delete";
 /// Register, read and remove cluster owners (provisioning systems).
 pub const CLUSTER_MANAGE: &str = "service-logs.cluster.manage";
 
-/// The verified caller.
+/// The verified caller (authenticated by `platform::access`, refused with OCM error 15).
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
 
 impl FromRequest for Caller {
-    type Error = OcmError;
+    type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            auth::authenticate(&req)
-                .await
-                .map(Caller)
-                .map_err(|e| match e {
-                    AuthError::NotConfigured => OcmError::internal(e),
-                    other => OcmError::unauthenticated(other.to_string()),
-                })
-        })
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let verified = platform::access::Caller::<Ocm>::from_request(req, payload);
+        Box::pin(async move { verified.await.map(|c| Caller(c.principal)) })
     }
 }
 

@@ -158,7 +158,7 @@ impl Calls<'_> {
         );
         self.made.push(Made {
             what,
-            trace: reply.trace.clone(),
+            trace: reply.trace(),
             action,
             status,
             sub,

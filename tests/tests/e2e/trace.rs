@@ -28,7 +28,7 @@ async fn the_callers_trace_reaches_service_logs() {
     let logs = stack.wait_delivered(1, Duration::from_secs(20)).await;
     assert_eq!(
         s(&logs[0], "event_stream_id"),
-        reply.trace,
+        reply.trace(),
         "event_stream_id is the call's X-Trace-ID"
     );
 
@@ -43,8 +43,8 @@ async fn the_callers_trace_reaches_service_logs() {
     let router_lines = stack.router().log_lines();
     let request_line = router_lines
         .iter()
-        .find(|l| s(l, "correlation_id") == reply.trace)
-        .unwrap_or_else(|| panic!("no router log line with correlation_id {}", reply.trace));
+        .find(|l| s(l, "correlation_id") == reply.trace())
+        .unwrap_or_else(|| panic!("no router log line with correlation_id {}", reply.trace()));
     assert!(
         has_trace_id(request_line, &trace),
         "the router's request line does not carry trace_id {trace}: {request_line}"

@@ -96,6 +96,14 @@ pub struct RequestData {
     pub target_port: Option<i64>,
     #[serde(rename = "targetCRN", default, skip_serializing_if = "Option::is_none")]
     pub target_crn: Option<String>,
+    /// An operator's requeue (`logs-router outbox requeue`): the requeued event, its last delivery error and the
+    /// operator's reason.
+    #[serde(rename = "eventID", default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(rename = "lastError", default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! One request's audit event, filled in as the request learns what it touches.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use errors::ibm::IbmError;
 use uuid::Uuid;
 
@@ -14,7 +14,6 @@ use crate::store::rows::{NewOutboxEvent, TargetRow, TenantRow};
 use crate::store::{self, outbox};
 use domain_routing::{TargetSpec, account_crn, format_id, tenant_crn};
 use platform::db::DbPool;
-use platform::middleware::RequestId;
 
 /// The audited actions: one per permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,11 +72,7 @@ pub struct Audit {
 
 impl Audit {
     pub fn begin(req: &HttpRequest, region: &str, caller: &Caller, action: Action) -> Self {
-        let trace_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
+        let trace_id = errors::context::request_id();
         let account = caller.0.account.clone().unwrap_or_default();
         Self {
             action,

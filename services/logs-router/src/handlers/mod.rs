@@ -11,7 +11,7 @@ use self::errors::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::ETAG;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use std::collections::BTreeMap;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
@@ -22,7 +22,6 @@ use crate::headers;
 use ::errors::ibm::{IbmError, code};
 use domain_routing::PatchedTarget;
 use domain_routing::tenant::{CredentialPlan, SealedUnder, credential_plan};
-use platform::middleware::RequestId;
 use sealing::Sealer;
 
 pub type State = web::Data<crate::AppState>;
@@ -90,8 +89,8 @@ pub struct Call {
 }
 
 impl FromRequest for Call {
-    type Error = IbmError;
-    type Future = LocalBoxFuture<'static, Result<Self, IbmError>>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
@@ -130,11 +129,7 @@ impl Call {
 
     /// The request's trace id, which rows written by it keep.
     pub fn trace_id(&self) -> String {
-        self.req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default()
+        ::errors::context::request_id()
     }
 
     /// Seals an access credential for storage; `None` stays `None`.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use testkit::TestDb;
-pub use testkit::tokens;
+pub use testkit::{Reply, tokens};
 
 pub const BASE: &str = "/v1";
 pub const READ: &str = "logs-router.tenant.read";
@@ -54,43 +54,15 @@ impl Drop for TestApp {
     }
 }
 
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: reqwest::header::HeaderMap,
-    pub text: String,
+/// The IBM error envelope of a reply.
+pub trait IbmReply {
+    /// The error body with `trace` checked against the X-Trace-ID header and then blanked.
+    fn error(&self) -> Value;
 }
 
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.text))
-    }
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    pub fn trace(&self) -> String {
-        self.header("x-trace-id")
-            .unwrap_or_else(|| panic!("no X-Trace-ID header ({})", self.status))
-            .to_owned()
-    }
-    pub fn etag(&self) -> String {
-        self.header("etag")
-            .unwrap_or_else(|| panic!("no ETag header ({}): {}", self.status, self.text))
-            .to_owned()
-    }
-    /// The error body with `trace` checked against the X-Trace-ID header and then blanked.
-    pub fn error(&self) -> Value {
-        let mut body = self.json();
-        let trace = self.trace();
-        assert_eq!(
-            body["trace"],
-            json!(trace),
-            "trace differs from the X-Trace-ID header: {}",
-            self.text
-        );
-        body["trace"] = json!("");
-        body
+impl IbmReply for Reply {
+    fn error(&self) -> Value {
+        self.error_with_id("x-trace-id", "trace")
     }
 }
 
@@ -170,8 +142,7 @@ pub fn settings(db_url: &str) -> Settings {
     common.run_migrations = false; // the template is migrated
     Settings {
         common,
-        bind_addr: "127.0.0.1:0".into(),
-        http_workers: Some(2),
+        server: platform::server::ServerSettings::for_tests(2),
         region: REGION.into(),
         credentials_key: Some(Secret::new(KEY_A)),
         credentials_key_previous: None,
@@ -241,22 +212,11 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Reply {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
+        let mut req = testkit::http::request(&self.http, &self.url, method, path, token, headers);
         if let Some(b) = body {
             req = req.body(b);
         }
-        let res = req.send().await.unwrap();
-        Reply {
-            status: res.status(),
-            headers: res.headers().clone(),
-            text: res.text().await.unwrap(),
-        }
+        Reply::send(req).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

@@ -137,8 +137,7 @@ async fn a_service_without_key_sources_refuses_to_start() {
     let db = testkit::TestDb::create("service_logs", service_logs::MIGRATIONS, &dir).await;
     let mut settings = service_logs::Settings {
         common: platform::settings::CommonSettings::for_tests(&db.url, "x"),
-        bind_addr: "127.0.0.1:0".into(),
-        http_workers: Some(1),
+        server: platform::server::ServerSettings::for_tests(1),
     };
     settings.common.auth_hs256_secret = None;
     let err = service_logs::build(&settings)

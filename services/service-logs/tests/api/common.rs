@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use service_logs::Settings;
 use std::path::Path;
 use testkit::TestDb;
-pub use testkit::tokens;
+pub use testkit::{Reply, tokens};
 
 pub const BASE: &str = "/api/service_logs/v1";
 pub const CREATE: &str = "service-logs.log.create";
@@ -29,31 +29,15 @@ impl Drop for TestApp {
     }
 }
 
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: reqwest::header::HeaderMap,
-    pub text: String,
+/// The OCM error body of a reply.
+pub trait OcmReply {
+    /// The error body with `operation_id` checked against the `X-Operation-ID` header and then blanked.
+    fn error(&self) -> Value;
 }
 
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
-    }
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    /// The error body with `operation_id` checked against the header and then blanked.
-    pub fn error(&self) -> Value {
-        let mut body = self.json();
-        let op = self.header("x-operation-id").unwrap_or_default().to_owned();
-        assert!(!op.is_empty(), "no X-Operation-ID header");
-        assert_eq!(
-            body["operation_id"],
-            json!(op),
-            "operation_id differs from the header"
-        );
-        body["operation_id"] = json!("");
-        body
+impl OcmReply for Reply {
+    fn error(&self) -> Value {
+        self.error_with_id("x-operation-id", "operation_id")
     }
 }
 
@@ -75,8 +59,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::create("service_logs", service_logs::MIGRATIONS, &dir).await;
     let mut settings = Settings {
         common: CommonSettings::for_tests(&db.url, tokens::SECRET),
-        bind_addr: "127.0.0.1:0".into(),
-        http_workers: Some(2),
+        server: platform::server::ServerSettings::for_tests(2),
     };
     settings.common.run_migrations = false; // the template is migrated
     adjust(&mut settings);
@@ -100,28 +83,15 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
+        let mut req = testkit::http::request(&self.http, &self.url, method, path, token, &[]);
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.unwrap();
-        Reply {
-            status: res.status(),
-            headers: res.headers().clone(),
-            text: res.text().await.unwrap(),
-        }
+        Reply::send(req).await
     }
 
     pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
-        let res = req.send().await.unwrap();
-        Reply {
-            status: res.status(),
-            headers: res.headers().clone(),
-            text: res.text().await.unwrap(),
-        }
+        Reply::send(req).await
     }
 
     pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
