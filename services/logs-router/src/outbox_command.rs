@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use logs_router::Settings;
-use logs_router::store::outbox;
 use logs_router::audit::cadf::{
-    AuditEvent, CredentialKind, EventTarget, Host, Initiator, Observer, Reason, RequestData, ResponseData,
+    AuditEvent, CredentialKind, EventTarget, Host, Initiator, Observer, Reason, RequestData,
+    ResponseData,
 };
+use logs_router::store::outbox;
 use logs_router::store::rows::{NewOutboxEvent, OutboxRow};
 
 /// The action name of the admin event a requeue writes.
@@ -148,13 +149,18 @@ fn summary(row: &OutboxRow) -> Value {
 fn admin_event(row: &OutboxRow, initiator: &str, reason: &str, region: &str) -> NewOutboxEvent {
     let event_id = Uuid::new_v4();
     let original = serde_json::from_value::<AuditEvent>(row.event.clone()).ok();
-    let action = original.as_ref().map_or("unknown action", |e| e.action.as_str());
+    let action = original
+        .as_ref()
+        .map_or("unknown action", |e| e.action.as_str());
     let event = AuditEvent {
         id: event_id.to_string(),
         event_time: domain::timefmt::format_utc(time::OffsetDateTime::now_utc()),
         action: REQUEUE_ACTION.into(),
         outcome: "success".into(),
-        message: format!("Logs Routing: requeue audit event {} ({action})", row.event_id),
+        message: format!(
+            "Logs Routing: requeue audit event {} ({action})",
+            row.event_id
+        ),
         severity: "warning".into(),
         correlation_id: original
             .as_ref()

@@ -3,10 +3,10 @@
 use std::path::Path;
 use std::process::Output;
 
-use logs_router::store::outbox;
 use diesel::ExpressionMethods;
 use diesel_async::RunQueryDsl;
 use logs_router::schema::audit_outbox;
+use logs_router::store::outbox;
 use serde_json::{Value, json};
 use testkit::db::TestDb;
 use uuid::Uuid;

@@ -451,17 +451,31 @@ async fn every_route_leaves_one_service_log_for_its_account_only() {
         );
         assert_eq!(s(log, "cluster_id"), s(&event["target"], "id"), "{ctx}");
         let (uuid, cluster_id) = (s(log, "cluster_uuid"), s(log, "cluster_id"));
+        // A log is filed under a tenant's uuid only when the router found or wrote that tenant in the caller's
+        // account (the event's responseData then names its CRN); otherwise it keeps the CRN alone.
+        let confirmed = event["responseData"].get("tenantCRN").is_some();
+        let asked = event["requestData"]["tenantID"]
+            .as_str()
+            .unwrap_or_default();
         match &m.scope {
             Scope::Account => {
                 assert_eq!(uuid, "", "{ctx}");
                 assert_eq!(cluster_id, account_crn(m.account), "{ctx}");
             }
+            Scope::Tenant(id) if !confirmed => {
+                assert_eq!(uuid, "", "{ctx}");
+                assert_eq!(cluster_id, tenant_crn(m.account, id), "{ctx}");
+            }
             Scope::Tenant(id) => {
                 assert_eq!(uuid, id.to_lowercase(), "{ctx}");
                 assert_eq!(cluster_id, tenant_crn(m.account, id), "{ctx}");
             }
-            Scope::Either if uuid.is_empty() => {
+            Scope::Either if uuid.is_empty() && asked.is_empty() => {
                 assert_eq!(cluster_id, account_crn(m.account), "{ctx}");
+            }
+            Scope::Either if uuid.is_empty() => {
+                assert!(!confirmed, "{ctx}");
+                assert_eq!(cluster_id, tenant_crn(m.account, asked), "{ctx}");
             }
             Scope::Either => {
                 assert!(uuid::Uuid::parse_str(uuid).is_ok(), "{ctx}");
