@@ -31,9 +31,15 @@ fn event(account: &'static str, action: &str) -> Seed {
         event_id,
         account_id: account,
         event: json!({
-            "id": event_id.to_string(), "action": action, "message": "Logs Routing: create tenant t1",
-            "correlationId": "trace-1", "target": {"id": "crn:v1:tenant", "name": "t1", "typeURI": "logs-router/tenant"},
+            "id": event_id.to_string(), "eventTime": "2026-01-02T03:04:05Z", "action": action,
+            "outcome": "success", "message": "Logs Routing: create tenant t1", "severity": "normal",
+            "correlationId": "trace-1", "dataEvent": false, "observer": {"name": "ActivityTracker"},
+            "initiator": {"id": "iam-1", "name": "alice", "typeURI": "service/security/account/user",
+                          "credential": {"type": "token"}, "host": {"address": "127.0.0.1"}},
+            "target": {"id": "crn:v1:tenant", "name": "t1", "typeURI": "logs-router/tenant"},
+            "reason": {"reasonCode": 200, "reasonType": "OK"},
             "requestData": {"tenantID": TENANT, "region": "us-south"},
+            "responseData": {"tenantCRN": "crn:v1:tenant"},
         }),
     }
 }
