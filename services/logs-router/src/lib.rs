@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod client_address;
 pub mod dialect;
 pub mod handlers;
 pub mod headers;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub sealer: Sealer,
     pub region: String,
     pub tenants_per_account: u32,
+    /// Whose `X-Forwarded-For` the audit trail believes.
+    pub trusted_proxies: Vec<client_address::Cidr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +135,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         sealer,
         region: settings.region.clone(),
         tenants_per_account: settings.tenants_per_account,
+        trusted_proxies: settings.trusted_proxies.clone(),
     });
     let listener = TcpListener::bind(&settings.bind_addr).map_err(|source| StartError::Bind {
         addr: settings.bind_addr.clone(),

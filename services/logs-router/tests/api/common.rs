@@ -179,6 +179,7 @@ pub fn settings(db_url: &str) -> Settings {
         service_logs_url: Some("http://127.0.0.1:9".into()),
         service_logs_token_file: None,
         tenants_per_account: 1,
+        trusted_proxies: Vec::new(),
     }
 }
 
