@@ -86,17 +86,27 @@ pub fn tenant(t: &TenantFacts<'_>) -> String {
     h.finish()
 }
 
-/// An `If-Match` or `If-None-Match` header as sent: `*`, or a comma-separated list of entity tags.
+/// An `If-Match` or `If-None-Match` header as sent: `*`, or a comma-separated list of entity tags; or a header
+/// that was sent but cannot be read as text, which matches nothing (it is never taken for an absent one).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Condition(String);
+pub struct Condition(Option<String>);
 
 impl Condition {
     pub fn new(header: impl Into<String>) -> Self {
-        Self(header.into())
+        Self(Some(header.into()))
+    }
+
+    /// A header that is present but unreadable (e.g. not ASCII).
+    pub fn unreadable() -> Self {
+        Self(None)
+    }
+
+    pub fn is_unreadable(&self) -> bool {
+        self.0.is_none()
     }
 
     fn tags(&self) -> impl Iterator<Item = &str> {
-        self.0.split(',').map(str::trim)
+        self.0.iter().flat_map(|h| h.split(',')).map(str::trim)
     }
 
     /// `If-Match` (strong comparison): `*`, or one of the tags quoted as returned; a `W/` tag never matches.
@@ -139,6 +149,10 @@ mod tests {
         assert!(!precondition_holds(None, tag, true));
         assert!(!precondition_holds(Some(&c("\"x\"")), tag, false));
         assert!(precondition_holds(Some(&c(tag)), tag, true));
+        // sent but unreadable: never absent, never a match
+        let u = Condition::unreadable();
+        assert!(!u.matches(tag) && !u.matches_weakly(tag));
+        assert!(!precondition_holds(Some(&u), tag, false));
     }
 
     fn facts() -> TargetFacts<'static> {

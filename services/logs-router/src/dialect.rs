@@ -1,5 +1,6 @@
 //! How this API names and renders what the shared bootstrap and middleware need (see `platform::dialect`): the
-//! `X-Trace-ID` header is the request id, the client's when it sends a valid UUID.
+//! `X-Trace-ID` header is the request id, the client's when it sends a valid UUID (normalised to the lower-case
+//! hyphenated form, so one trace has one spelling everywhere).
 
 use actix_web::dev::ServiceRequest;
 use actix_web::http::StatusCode;
@@ -25,10 +26,11 @@ impl Dialect for Ibm {
         let Some(value) = req.headers().get(TRACE_HEADER) else {
             return Ok(uuid::Uuid::new_v4().to_string());
         };
+        // A header that is present but not readable text is invalid, never absent.
         let text = value.to_str().unwrap_or_default().trim();
-        if uuid::Uuid::parse_str(text).is_ok() {
-            // Echoed exactly as sent (the seed's examples are upper case).
-            return Ok(text.to_owned());
+        if let Ok(id) = uuid::Uuid::parse_str(text) {
+            // `{...}`, `urn:uuid:...`, 32 hex digits, any case: one spelling in the header, the rows and the event.
+            return Ok(id.hyphenated().to_string());
         }
         // Refused by the handler (so the refusal is audited when the token is valid), under a new id.
         req.extensions_mut().insert(InvalidTraceId);

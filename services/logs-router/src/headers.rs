@@ -2,17 +2,52 @@
 //! `If-Match` / `If-None-Match`, path ids and JSON bodies, each refused in the IBM dialect.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, IF_MATCH, IF_NONE_MATCH};
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, IF_MATCH, IF_NONE_MATCH};
 use actix_web::{HttpMessage, HttpRequest, web};
+use domain_routing::SpecError;
 use domain_routing::etag::Condition;
 use errors::ibm::{IbmError, Target, code};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::handlers::errors::ApiError;
+
 pub const API_VERSION: &str = "IBM-API-Version";
 
-/// The checks every API call starts with: a valid `X-Trace-ID` when one was sent, and `IBM-API-Version`.
+/// The checks every API call starts with: a valid `X-Trace-ID` when one was sent, `IBM-API-Version`, and no NUL
+/// in the query (no text column can hold one).
 pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
+    trace_id(req)?;
+    api_version(req)?;
+    query_text(req)
+}
+
+/// The query's names and values hold no NUL (`%00`): a 400 naming the parameter.
+fn query_text(req: &HttpRequest) -> Result<(), IbmError> {
+    let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(req.query_string()) else {
+        return Ok(()); // a malformed query string is the Query extractor's to refuse
+    };
+    match pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        None => Ok(()),
+        Some((k, _)) => {
+            let name = k.replace('\0', domain_routing::field::NUL_ESCAPED);
+            Err(IbmError::new(
+                StatusCode::BAD_REQUEST,
+                code::INCORRECT_PARAMETER,
+                format!(
+                    "The query parameter '{name}' must not contain the NUL character (\\u0000)."
+                ),
+            )
+            .with_target(Target::parameter(name)))
+        }
+    }
+}
+
+/// A sent `X-Trace-ID` that is not a UUID (the middleware marked it) is a 400.
+fn trace_id(req: &HttpRequest) -> Result<(), IbmError> {
     if req
         .extensions()
         .get::<crate::dialect::InvalidTraceId>()
@@ -26,7 +61,7 @@ pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
         )
         .with_target(Target::header(h)));
     }
-    api_version(req)
+    Ok(())
 }
 
 /// Reads a request body up to `limit` bytes (here rather than in an extractor, so a too-large body from a caller
@@ -124,20 +159,33 @@ pub fn path_id(name: &'static str, raw: &str) -> Result<Uuid, IbmError> {
     })
 }
 
-/// `If-Match`, when sent.
-pub fn if_match(req: &HttpRequest) -> Option<Condition> {
-    req.headers()
-        .get(IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(Condition::new)
+/// A precondition header, when sent: every line of it joined, or [`Condition::unreadable`] when a line is not
+/// readable text (it is never taken for an absent header).
+fn condition(req: &HttpRequest, name: HeaderName) -> Option<Condition> {
+    let lines: Vec<&HeaderValue> = req.headers().get_all(name).collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let text: Result<Vec<&str>, _> = lines.iter().map(|v| v.to_str()).collect();
+    Some(text.map_or_else(|_| Condition::unreadable(), |t| Condition::new(t.join(","))))
 }
 
-/// `If-None-Match`, when sent.
-pub fn if_none_match(req: &HttpRequest) -> Option<Condition> {
-    req.headers()
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(Condition::new)
+/// `If-Match`, when sent. An unreadable one matches nothing, so its write is a 412.
+pub fn if_match(req: &HttpRequest) -> Option<Condition> {
+    condition(req, IF_MATCH)
+}
+
+/// `If-None-Match`, when sent; an unreadable one is a 400.
+pub fn if_none_match(req: &HttpRequest) -> Result<Option<Condition>, IbmError> {
+    match condition(req, IF_NONE_MATCH) {
+        Some(c) if c.is_unreadable() => Err(IbmError::new(
+            StatusCode::BAD_REQUEST,
+            code::INCORRECT_OR_MISSING_HEADER,
+            "Missing or incorrect header: 'If-None-Match'",
+        )
+        .with_target(Target::header("If-None-Match"))),
+        other => Ok(other),
+    }
 }
 
 pub fn json_body(body: &[u8]) -> Result<Value, IbmError> {
@@ -150,12 +198,15 @@ pub fn json_body(body: &[u8]) -> Result<Value, IbmError> {
     })
 }
 
-/// A JSON body: its `Content-Type` checked (see [`content_type`]), read up to [`crate::MAX_BODY_BYTES`], parsed.
+/// A JSON body: its `Content-Type` checked (see [`content_type`]), read up to [`crate::MAX_BODY_BYTES`], parsed,
+/// and refused when a key or a string holds a NUL (which no text column can store), naming where.
 pub async fn body(
     req: &HttpRequest,
     payload: web::Payload,
     merge_patch: bool,
-) -> Result<Value, IbmError> {
+) -> Result<Value, ApiError> {
     content_type(req, merge_patch)?;
-    json_body(&read_body(payload, crate::MAX_BODY_BYTES).await?)
+    let value = json_body(&read_body(payload, crate::MAX_BODY_BYTES).await?)?;
+    domain_routing::reject_nul(&value).map_err(SpecError::Field)?;
+    Ok(value)
 }

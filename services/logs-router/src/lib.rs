@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod client_address;
 pub mod dialect;
 pub mod handlers;
 pub mod headers;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub sealer: Sealer,
     pub region: String,
     pub tenants_per_account: u32,
+    /// Whose `X-Forwarded-For` the audit trail believes.
+    pub trusted_proxies: Vec<client_address::Cidr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +122,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         sealer,
         region: settings.region.clone(),
         tenants_per_account: settings.tenants_per_account,
+        trusted_proxies: settings.trusted_proxies.clone(),
     });
     let bound = server::serve::<dialect::Ibm, _>(
         &settings.server,

@@ -41,6 +41,11 @@ pub struct Settings {
     #[arg(long, env = "SERVICE_LOGS_TOKEN_FILE", global = true)]
     pub service_logs_token_file: Option<PathBuf>,
 
+    /// Proxies whose `X-Forwarded-For` is believed for the audit trail's client address, as CIDRs or addresses,
+    /// comma-separated (e.g. the ingress controller's pod network). Empty: the peer address, always.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<crate::client_address::Cidr>,
+
     /// How many tenants one account may have in this region.
     #[arg(long, env = "TENANTS_PER_ACCOUNT", default_value_t = 1, global = true)]
     pub tenants_per_account: u32,

@@ -71,7 +71,14 @@ pub struct Audit {
 }
 
 impl Audit {
-    pub fn begin(req: &HttpRequest, region: &str, caller: &Caller, action: Action) -> Self {
+    /// `client_address`: what `client_address::client_address` made of the request.
+    pub fn begin(
+        req: &HttpRequest,
+        region: &str,
+        caller: &Caller,
+        action: Action,
+        client_address: String,
+    ) -> Self {
         let trace_id = errors::context::request_id();
         let account = caller.0.account.clone().unwrap_or_default();
         Self {
@@ -80,11 +87,7 @@ impl Audit {
             traceparent: platform::telemetry::current_traceparent(),
             initiator_id: caller.0.iam_id.clone(),
             initiator_name: caller.0.subject.clone(),
-            client_address: req
-                .connection_info()
-                .realip_remote_addr()
-                .unwrap_or_default()
-                .to_owned(),
+            client_address,
             region: region.to_owned(),
             target_id: account_crn(region, &account),
             account,

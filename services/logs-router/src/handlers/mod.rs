@@ -18,6 +18,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Res
 
 use crate::access::{Caller, TENANT_CREATE, TENANT_DELETE, TENANT_READ, TENANT_UPDATE};
 use crate::audit::{Action, Audit};
+use crate::client_address::client_address;
 use crate::headers;
 use ::errors::ibm::{IbmError, code};
 use domain_routing::PatchedTarget;
@@ -115,7 +116,8 @@ impl Call {
         F: AsyncFnOnce(&mut Audit, &str) -> Result<HttpResponse, ApiError>,
     {
         let (req, caller) = (&self.req, &self.caller);
-        let mut audit = Audit::begin(req, &self.state.region, caller, op.action());
+        let address = self.client_address();
+        let mut audit = Audit::begin(req, &self.state.region, caller, op.action(), address);
         let result = async {
             headers::preflight(req)?;
             let (permission, what) = op.permission();
@@ -125,6 +127,17 @@ impl Call {
         .await
         .map_err(|e| e.into_ibm(op.failure_code()));
         audit.settle(&self.state.pool, result).await
+    }
+
+    /// The client's address for the audit trail: the peer's, or what trusted proxies forwarded.
+    fn client_address(&self) -> String {
+        // An unreadable line makes the whole header untrustworthy: it is then ignored.
+        let lines: Option<Vec<&str>> = (self.req.headers().get_all("x-forwarded-for"))
+            .map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = lines.filter(|l| !l.is_empty()).map(|l| l.join(","));
+        let peer = self.req.peer_addr().map(|a| a.ip());
+        client_address(peer, forwarded.as_deref(), &self.state.trusted_proxies)
     }
 
     /// The request's trace id, which rows written by it keep.

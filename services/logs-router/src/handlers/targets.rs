@@ -90,7 +90,7 @@ async fn read(
         .find(|t| t.id == gid)
         .ok_or_else(|| target_not_found(gid))?;
     audit.target_row(t);
-    if headers::if_none_match(&call.req).is_some_and(|c| c.matches_weakly(&t.etag)) {
+    if headers::if_none_match(&call.req)?.is_some_and(|c| c.matches_weakly(&t.etag)) {
         outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
         return Ok(not_modified(&t.etag));
     }

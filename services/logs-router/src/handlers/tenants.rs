@@ -99,7 +99,7 @@ pub async fn get(call: Call, path: web::Path<String>) -> Result<HttpResponse, Ib
             .await?
             .ok_or(StoreError::TenantNotFound(id))?;
         audit.tenant(&tenant);
-        let if_none_match = headers::if_none_match(&call.req);
+        let if_none_match = headers::if_none_match(&call.req)?;
         if if_none_match.is_some_and(|c| c.matches_weakly(&tenant.etag)) {
             outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
             return Ok(not_modified(&tenant.etag));

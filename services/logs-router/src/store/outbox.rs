@@ -6,21 +6,47 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::schema::audit_outbox;
 use crate::store::rows::{NewOutboxEvent, NewOutboxRow, OutboxRow};
 
-/// Writes an event: serialised here, once, to the `jsonb` column.
+/// Writes an event: serialised here, once, to the `jsonb` column, made storable first (see [`storable`]), so the
+/// insert never fails on what a request sent.
 pub async fn insert(conn: &mut AsyncPgConnection, e: &NewOutboxEvent) -> QueryResult<()> {
-    let event = serde_json::to_value(&e.event)
+    let mut event = serde_json::to_value(&e.event)
         .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
+    storable(&mut event);
     let row = NewOutboxRow {
         event_id: e.event_id,
-        account_id: &e.account_id,
+        account_id: &storable_text(&e.account_id),
         event,
-        traceparent: &e.traceparent,
+        traceparent: &storable_text(&e.traceparent),
     };
     diesel::insert_into(audit_outbox::table)
         .values(&row)
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// `text` with every NUL written `\u0000` (six characters): PostgreSQL's `text` and `jsonb` refuse the character
+/// itself, and an event echoes what the request sent (ids, names, reasons).
+pub fn storable_text(text: &str) -> String {
+    text.replace('\0', domain_routing::field::NUL_ESCAPED)
+}
+
+/// [`storable_text`] over every key and string of a JSON value.
+pub fn storable(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => *s = storable_text(s),
+        Value::Array(items) => items.iter_mut().for_each(storable),
+        Value::Object(map) if map.keys().any(|k| k.contains('\0')) => {
+            let entries = std::mem::take(map);
+            for (k, mut v) in entries {
+                storable(&mut v);
+                map.insert(storable_text(&k), v);
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(storable),
+        _ => {}
+    }
 }
 
 /// Every row, oldest first (tests and operators).
@@ -32,17 +58,15 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<OutboxRow>> {
         .await
 }
 
-/// Pending rows, oldest first, locked for this transaction; rows another replica holds are skipped.
+/// The claim: pending rows, oldest first by `seq`, locked for this transaction; rows another replica holds are
+/// skipped. Its order is the partial index `audit_outbox_pending_seq`'s, so its cost does not grow with the backlog.
+pub const CLAIM_SQL: &str = "SELECT * FROM audit_outbox \
+     WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now() \
+     ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED";
+
 pub async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    audit_outbox::table
-        .filter(audit_outbox::delivered_at.is_null())
-        .filter(audit_outbox::parked_at.is_null())
-        .filter(audit_outbox::next_attempt_at.le(diesel::dsl::now))
-        .order(audit_outbox::seq.asc())
-        .limit(limit)
-        .for_update()
-        .skip_locked()
-        .select(OutboxRow::as_select())
+    diesel::sql_query(CLAIM_SQL)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
         .load(conn)
         .await
 }
@@ -82,26 +106,59 @@ pub async fn mark_failed(
 }
 
 /// Pending rows, parked rows, and the age in seconds of the oldest pending one.
-#[derive(Debug, Clone, Copy, PartialEq, diesel::QueryableByName)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stats {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    /// Exact up to [`STATS_EXACT_UP_TO`]; beyond, an estimate from the span of `seq` still pending.
     pub pending: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub parked: i64,
-    #[diesel(sql_type = diesel::sql_types::Double)]
     pub oldest_age_seconds: f64,
 }
 
+/// Up to this many pending rows are counted one by one (a bounded walk of the pending index).
+pub const STATS_EXACT_UP_TO: i64 = 10_000;
+
+#[derive(Debug, diesel::QueryableByName)]
+struct RawStats {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    counted: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    oldest_seq: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    last_seq: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    parked: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    oldest_age_seconds: f64,
+}
+
+/// The statistics, read from indexes only: a bounded count of the pending index, its first entry, the last `seq`
+/// (the primary key) and the parked index. Their cost does not grow with the backlog.
+pub const STATS_SQL: &str = "WITH oldest AS (SELECT seq, created_at FROM audit_outbox \
+         WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1) \
+     SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_outbox \
+                 WHERE delivered_at IS NULL AND parked_at IS NULL LIMIT $1) p) AS counted, \
+            (SELECT seq FROM oldest) AS oldest_seq, \
+            (SELECT max(seq) FROM audit_outbox) AS last_seq, \
+            (SELECT count(*) FROM audit_outbox WHERE parked_at IS NOT NULL) AS parked, \
+            COALESCE((SELECT EXTRACT(EPOCH FROM now() - created_at) FROM oldest), 0)::float8 \
+                AS oldest_age_seconds";
+
 pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Stats> {
-    diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL) AS pending,
-                count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,
-                COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL)), 0)::float8
-                    AS oldest_age_seconds
-         FROM audit_outbox WHERE delivered_at IS NULL",
-    )
-    .get_result(conn)
-    .await
+    let raw: RawStats = diesel::sql_query(STATS_SQL)
+        .bind::<diesel::sql_types::BigInt, _>(STATS_EXACT_UP_TO + 1)
+        .get_result(conn)
+        .await?;
+    let pending = match (raw.oldest_seq, raw.last_seq) {
+        (Some(first), Some(last)) if raw.counted > STATS_EXACT_UP_TO => {
+            (last - first + 1).max(raw.counted)
+        }
+        _ => raw.counted,
+    };
+    Ok(Stats {
+        pending,
+        parked: raw.parked,
+        oldest_age_seconds: raw.oldest_age_seconds,
+    })
 }
 
 /// Forgets delivered rows older than `days` (service-logs keeps the events; the outbox only needs recent history

@@ -179,7 +179,7 @@ pub(crate) struct NewOutboxRow<'a> {
 }
 
 /// A pending outbox row, as the delivery worker and tests read it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = audit_outbox, check_for_backend(diesel::pg::Pg))]
 pub struct OutboxRow {
     pub seq: i64,

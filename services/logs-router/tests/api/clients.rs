@@ -56,7 +56,7 @@ async fn go_sdk_full_lifecycle() {
         token: tokens::token("sdk-user", Some(ACCOUNT), &ALL),
     };
 
-    // CreateTenant with the seed's example body
+    // CreateTenant with the API reference's example body
     let r = sdk
         .call(
             Method::POST,
@@ -120,7 +120,7 @@ async fn go_sdk_full_lifecycle() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["name"], json!("a-new-name"));
 
-    // ListTargets, GetTarget, UpdateTarget (every field, as in the seed's example), DeleteTarget, CreateTarget
+    // ListTargets, GetTarget, UpdateTarget (every field, as in the API reference's example), DeleteTarget, CreateTarget
     let r = sdk.call(Method::GET, &targets_path(&id), None, None).await;
     assert_eq!(r.json()["targets"].as_array().unwrap().len(), 2);
     let dna = s(&r.json()["targets"][0]["id"]);

@@ -93,7 +93,7 @@ pub fn not_found_target(id: &str) -> Value {
     )
 }
 
-/// The 412 as the service words it (the wording itself is checked against the seed in one test of its own).
+/// The 412 as the service words it (the wording itself is checked against IBM's examples in one test of its own).
 pub const PRECONDITION_MESSAGE: &str =
     "The content of the 'If-Match' header does not match the expectation.";
 
@@ -151,6 +151,7 @@ pub fn settings(db_url: &str) -> Settings {
         service_logs_token_file: None,
         tenants_per_account: 1,
         audit_delivered_retention_days: 7,
+        trusted_proxies: Vec::new(),
     }
 }
 

@@ -430,7 +430,7 @@ async fn a_path_id_that_is_not_a_uuid_is_400_incorrect_parameter() {
     let id = s(&t["id"]);
     let gid = s(&t["targets"][0]["id"]);
     let before = app.snapshot().await;
-    // The seed's own example of a bad id: a truncated UUID.
+    // IBM's own example of a bad id: a truncated UUID.
     for bad in [
         "8717DB99-2CFB-4BA6-A033",
         "not-a-uuid",
@@ -648,8 +648,8 @@ async fn health_endpoints_answer_without_a_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn error_wording_follows_the_seed() {
-    // The seed's examples for a 412 and a malformed tenant id (the seed wins where sources disagree). Every
+async fn error_wording_follows_ibms_examples() {
+    // IBM's examples for a 412 and a malformed tenant id (IBM's wording wins where sources disagree). Every
     // mismatch is listed.
     let app = spawn().await;
     let t = app.tenant("t1", false).await;

@@ -674,26 +674,50 @@ async fn x_trace_id_goes_to_the_response_the_error_the_rows_and_the_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn x_trace_id_is_echoed_as_sent() {
+async fn x_trace_id_is_normalised_to_lower_case_hyphenated() {
     let app = spawn().await;
-    // The seed's own example value, upper case.
-    let trace = "A58646E9-F4D5-4327-81B1-AE8D501F35E2";
+    let t = app.tenant("t1", false).await;
+    let want = "a58646e9-f4d5-4327-81b1-ae8d501f35e2";
+    // IBM's own example value is upper case; the other spellings of the same UUID come back the same
+    for sent in [
+        "A58646E9-F4D5-4327-81B1-AE8D501F35E2",
+        "{A58646E9-F4D5-4327-81B1-AE8D501F35E2}",
+        "urn:uuid:a58646e9-f4d5-4327-81b1-ae8d501f35e2",
+        "a58646e9f4d5432781b1ae8d501f35e2",
+    ] {
+        let r = app
+            .request(
+                Method::GET,
+                &tenants_path(),
+                Some(&app.admin),
+                &[("X-Trace-ID", sent)],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{sent}");
+        assert_eq!(r.trace(), want, "{sent}");
+        assert_eq!(
+            app.last_event().await.event["correlationId"],
+            json!(want),
+            "{sent}"
+        );
+    }
+    // the rows a request writes carry the same spelling
     let r = app
         .request(
-            Method::GET,
-            &tenants_path(),
+            Method::PATCH,
+            &tenant_path(&s(&t["id"])),
             Some(&app.admin),
-            &[("X-Trace-ID", trace)],
-            None,
+            &[
+                ("X-Trace-ID", "{A58646E9-F4D5-4327-81B1-AE8D501F35E2}"),
+                ("Content-Type", "application/merge-patch+json"),
+                ("If-Match", "*"),
+            ],
+            Some(json!({"name": "t2"}).to_string()),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        r.trace(),
-        trace,
-        "the caller's X-Trace-ID comes back as sent"
-    );
-    assert_eq!(app.last_event().await.event["correlationId"], json!(trace));
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(app.tenant_row(&s(&t["id"])).await.trace_id, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,5 +10,7 @@ mod clients;
 mod concurrency;
 mod credentials;
 mod endpoints;
+mod hardening;
 mod headers;
+mod outbox_cost;
 mod rules;
