@@ -13,6 +13,7 @@ pub const API_BASE: &str = "/api/service_logs/v1";
 pub const LOG_KIND: &str = "ClusterLog";
 pub const LIST_KIND: &str = "ClusterLogList";
 pub const OWNER_KIND: &str = "ClusterOwner";
+pub const METADATA_KIND: &str = "Metadata";
 
 pub fn log_href(id: &str) -> String {
     format!("{API_BASE}/cluster_logs/{id}")
@@ -161,6 +162,16 @@ pub struct ClusterOwnerRequest {
     pub account_id: String,
     pub cluster_id: Option<String>,
     pub subscription_id: Option<String>,
+}
+
+/// The API's version metadata (`GET /api/service_logs/v1`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Metadata {
+    /// Always `Metadata`.
+    pub kind: &'static str,
+    /// This server's version.
+    #[schema(example = "0.1.0")]
+    pub server_version: &'static str,
 }
 
 /// The answer of the warehouse endpoints.
