@@ -340,3 +340,39 @@ async fn search_filters_with_every_operator() {
         assert_eq!(summaries(&r.json()), *want, "{search}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_export_neutralises_formula_cells() {
+    let app = spawn().await;
+    let created = app
+        .create(json!({
+            "cluster_uuid": "u1", "severity": "Info", "service_name": "@svc",
+            "summary": "=HYPERLINK(\"http://evil\",\"click\")", "description": "+1\nsecond line",
+            "username": "-2", "log_type": "\tcmd", "event_stream_id": "\rcmd", "subscription_id": "plain = text",
+        }))
+        .await;
+    let r = app
+        .get(
+            &format!(
+                "{BASE}/clusters/u1/cluster_logs?format=csv&fields=summary,description,username,log_type,\
+                 event_stream_id,service_name,subscription_id"
+            ),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        r.text,
+        format!(
+            "id,summary,description,username,log_type,event_stream_id,service_name,subscription_id\n\
+             {id},\"'=HYPERLINK(\"\"http://evil\"\",\"\"click\"\")\",\"'+1\nsecond line\",'-2,'\tcmd,\"'\rcmd\",'@svc,\
+             plain = text\n"
+        )
+    );
+    // JSON is data, not a spreadsheet: unchanged there.
+    assert_eq!(
+        created["summary"],
+        json!("=HYPERLINK(\"http://evil\",\"click\")")
+    );
+}
