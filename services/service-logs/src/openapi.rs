@@ -3,9 +3,9 @@
 use platform::openapi::BearerAuth;
 use utoipa::OpenApi;
 
-use crate::handlers::{clusters, logs, owners, warehouse};
+use crate::handlers::{clusters, logs, metadata, owners, warehouse};
 use crate::wire::{
-    ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, Error, WarehouseCount,
+    ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, Error, Metadata, WarehouseCount,
 };
 
 #[derive(OpenApi)]
@@ -16,9 +16,10 @@ use crate::wire::{
         logs::create, logs::list, logs::get, logs::delete,
         clusters::by_ids, clusters::by_uuid,
         owners::put, owners::get, owners::delete,
+        metadata::get,
         warehouse::count, warehouse::remove,
     ),
-    components(schemas(ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, WarehouseCount, Error)),
+    components(schemas(ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

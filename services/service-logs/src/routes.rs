@@ -3,12 +3,13 @@
 
 use actix_web::web;
 
-use crate::handlers::{clusters, logs, owners, warehouse};
+use crate::handlers::{clusters, logs, metadata, owners, warehouse};
 use crate::wire::API_BASE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(API_BASE)
+            .route("", web::get().to(metadata::get))
             .service(
                 web::resource("/cluster_logs")
                     .route(web::post().to(logs::create))

@@ -13,6 +13,7 @@ pub const API_BASE: &str = "/api/service_logs/v1";
 pub const LOG_KIND: &str = "ClusterLog";
 pub const LIST_KIND: &str = "ClusterLogList";
 pub const OWNER_KIND: &str = "ClusterOwner";
+pub const METADATA_KIND: &str = "Metadata";
 
 pub fn log_href(id: &str) -> String {
     format!("{API_BASE}/cluster_logs/{id}")
@@ -163,6 +164,16 @@ pub struct ClusterOwnerRequest {
     pub subscription_id: Option<String>,
 }
 
+/// The API's version metadata (`GET /api/service_logs/v1`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Metadata {
+    /// Always `Metadata`.
+    pub kind: &'static str,
+    /// This server's version.
+    #[schema(example = "0.1.0")]
+    pub server_version: &'static str,
+}
+
 /// The answer of the warehouse endpoints.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WarehouseCount {
@@ -195,7 +206,46 @@ pub fn csv_columns(fields: Option<&[Field]>) -> Vec<Field> {
     }
 }
 
-/// One CSV record of `row` in `columns` order.
+/// One CSV record of `row` in `columns` order, every cell [`neutralised`].
 pub fn csv_record(row: &LogRow, columns: &[Field]) -> Vec<String> {
-    columns.iter().map(|f| csv_cell(row, *f)).collect()
+    columns
+        .iter()
+        .map(|f| neutralised(csv_cell(row, *f)))
+        .collect()
+}
+
+/// OWASP's rule against CSV (formula) injection: a cell a spreadsheet would read as a formula (first character
+/// `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, so it is shown as text. Quoting of the cell
+/// itself is the CSV writer's.
+pub fn neutralised(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralised;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        for (cell, out) in [
+            (
+                "=HYPERLINK(\"http://evil\",\"click\")",
+                "'=HYPERLINK(\"http://evil\",\"click\")",
+            ),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("plain = text", "plain = text"),
+            ("", ""),
+            ("2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z"),
+        ] {
+            assert_eq!(neutralised(cell.to_owned()), out, "{cell:?}");
+        }
+    }
 }

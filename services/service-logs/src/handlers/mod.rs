@@ -4,6 +4,7 @@ pub mod clusters;
 pub mod errors;
 pub mod lists;
 pub mod logs;
+pub mod metadata;
 pub mod owners;
 pub mod warehouse;
 

@@ -200,3 +200,114 @@ async fn automation_deduplicates_with_a_zoneless_created_at() {
     );
     assert_eq!(app.get(&path, &bot).await.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocm_sdk_reads_the_version_metadata_with_or_without_a_token() {
+    let app = spawn().await;
+    let want = json!({"kind": "Metadata", "server_version": env!("CARGO_PKG_VERSION")});
+    let bare = app.raw(app.req(Method::GET, BASE)).await;
+    let with_token = app
+        .get(BASE, &tokens::token("sdk", Some("acc"), &[READ]))
+        .await;
+    for r in [bare, with_token] {
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.json(), want);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qontract_reconcile_pages_by_size_and_reads_required_strings() {
+    let app = spawn().await;
+    let bot = tokens::token("qontract-reconcile", None, &[CREATE, READ_INTERNAL]);
+    // The create echo already carries every field the client requires, as strings (none sent here but two).
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{BASE}/cluster_logs"),
+            Some(&bot),
+            Some(json!({"cluster_uuid": "qr", "severity": "Info", "service_name": "qr", "summary": "s-0"})),
+        )
+        .await;
+    let required = [
+        "id",
+        "href",
+        "event_stream_id",
+        "username",
+        "cluster_id",
+        "timestamp",
+        "description",
+    ];
+    let strings = |log: &serde_json::Value, ctx: &str| {
+        for k in required {
+            assert!(log[k].is_string(), "{ctx}: '{k}' is {}", log[k]);
+        }
+    };
+    strings(&r.json(), "create echo");
+    for i in 1..150 {
+        app.create(json!({"cluster_uuid": "qr", "severity": "Info", "service_name": "qr", "summary": format!("s-{i}")}))
+            .await;
+    }
+    // size=100 and no page: `size` is the number of items returned, which tells it whether to go on.
+    let path = format!("{BASE}/clusters/qr/cluster_logs");
+    for (size, returned) in [
+        ("100", 100),
+        ("149", 149),
+        ("150", 150),
+        ("65500", 150),
+        ("200", 150),
+    ] {
+        let v = app.get(&format!("{path}?size={size}"), &bot).await.json();
+        assert_eq!(
+            (v["page"].clone(), v["size"].clone(), v["total"].clone()),
+            (json!(1), json!(returned), json!(150)),
+            "size={size}"
+        );
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), returned, "size={size}");
+        for item in items {
+            strings(item, "list item");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocm_sdk_posts_a_chunked_pretty_printed_log_entry() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn().await;
+    let token = tokens::token("ocm-sdk", None, &[CREATE]);
+    // The SDK's LogEntry marshalling: indented, `kind` first, sent with Transfer-Encoding: chunked.
+    let body = "{\n  \"kind\": \"LogEntry\",\n  \"cluster_uuid\": \"sdk-cluster\",\n  \"description\": \"From the SDK\",\n  \
+                \"internal_only\": false,\n  \"service_name\": \"SDK\",\n  \"severity\": \"Info\",\n  \
+                \"summary\": \"Chunked\"\n}\n";
+    let (head, tail) = body.split_at(body.len() / 2);
+    let chunk = |s: &str| format!("{:x}\r\n{s}\r\n", s.len());
+    let request = format!(
+        "POST {BASE}/cluster_logs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nAccept: application/json\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n{}{}0\r\n\r\n",
+        chunk(head),
+        chunk(tail)
+    );
+    let addr = app.url.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201 Created\r\n"), "{answer}");
+    let lower = answer.to_ascii_lowercase();
+    assert!(
+        lower.contains("\r\ncontent-type: application/json\r\n"),
+        "{answer}"
+    );
+    let (_, json_text) = answer.split_once("\r\n\r\n").unwrap();
+    let created: serde_json::Value = serde_json::from_str(json_text.trim()).unwrap();
+    assert_eq!(created["kind"], json!("ClusterLog"));
+    assert_eq!(created["summary"], json!("Chunked"));
+    assert_eq!(created["description"], json!("From the SDK"));
+    let id = created["id"].as_str().unwrap();
+    let stored = app
+        .get(&format!("{BASE}/cluster_logs/{id}"), &app.admin)
+        .await;
+    assert_eq!(stored.json(), created);
+}

@@ -340,3 +340,89 @@ async fn search_filters_with_every_operator() {
         assert_eq!(summaries(&r.json()), *want, "{search}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_export_neutralises_formula_cells() {
+    let app = spawn().await;
+    let created = app
+        .create(json!({
+            "cluster_uuid": "u1", "severity": "Info", "service_name": "@svc",
+            "summary": "=HYPERLINK(\"http://evil\",\"click\")", "description": "+1\nsecond line",
+            "username": "-2", "log_type": "\tcmd", "event_stream_id": "\rcmd", "subscription_id": "plain = text",
+        }))
+        .await;
+    let r = app
+        .get(
+            &format!(
+                "{BASE}/clusters/u1/cluster_logs?format=csv&fields=summary,description,username,log_type,\
+                 event_stream_id,service_name,subscription_id"
+            ),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        r.text,
+        format!(
+            "id,summary,description,username,log_type,event_stream_id,service_name,subscription_id\n\
+             {id},\"'=HYPERLINK(\"\"http://evil\"\",\"\"click\"\")\",\"'+1\nsecond line\",'-2,'\tcmd,\"'\rcmd\",'@svc,\
+             plain = text\n"
+        )
+    );
+    // JSON is data, not a spreadsheet: unchanged there.
+    assert_eq!(
+        created["summary"],
+        json!("=HYPERLINK(\"http://evil\",\"click\")")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_csv_readers_cannot_exhaust_the_pool() {
+    use diesel_async::RunQueryDsl;
+    use tokio::io::AsyncWriteExt;
+    let app = spawn().await;
+    // ~13 MB of CSV per export, far more than the channel and the socket buffers hold: an export whose client
+    // does not read stays blocked on it.
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(
+        "INSERT INTO cluster_logs (id, cluster_uuid, severity, service_name, summary, description, \
+         event_stream_id, \"timestamp\") \
+         SELECT lpad(g::text, 27, '0'), 'big', 'Info', 's', 'x', repeat('d', 400), 'e', now() \
+         FROM generate_series(1, 30000) g",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+    // As many stalled readers as the pool has connections (8 in tests): each asks and never reads.
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let request = format!(
+            "GET {BASE}/cluster_logs?format=csv&size=-1 HTTP/1.1\r\nHost: localhost\r\n\
+             Authorization: Bearer {}\r\n\r\n",
+            app.admin
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        stalled.push(tcp);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Everyone else still gets a connection at once, and the service stays ready.
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let r = app
+            .get(&format!("{BASE}/cluster_logs?size=1"), &app.admin)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        let ready = app.raw(app.req(reqwest::Method::GET, "/readyz")).await;
+        assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+    }
+    drop(stalled);
+}

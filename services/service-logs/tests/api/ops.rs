@@ -74,6 +74,7 @@ async fn openapi_document_covers_every_route() {
             "DELETE /api/service_logs/v1/cluster_logs/{id}",
             "DELETE /api/service_logs/v1/clusters/{cluster_uuid}/owner",
             "DELETE /api/service_logs/v1/warehouse",
+            "GET /api/service_logs/v1",
             "GET /api/service_logs/v1/cluster_logs",
             "GET /api/service_logs/v1/cluster_logs/{id}",
             "GET /api/service_logs/v1/clusters/cluster_logs",
