@@ -8,6 +8,8 @@ mod harness;
 
 mod crash;
 mod outage;
+mod prometheus;
 mod replicas;
 mod routes;
+mod service_account_token;
 mod trace;
