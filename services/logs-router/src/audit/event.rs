@@ -1,7 +1,7 @@
 //! One request's audit event, filled in as the request learns what it touches.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 use errors::ibm::IbmError;
 use uuid::Uuid;
 
@@ -72,13 +72,7 @@ pub struct Audit {
 
 impl Audit {
     /// `client_address`: what `client_address::client_address` made of the request.
-    pub fn begin(
-        req: &HttpRequest,
-        region: &str,
-        caller: &Caller,
-        action: Action,
-        client_address: String,
-    ) -> Self {
+    pub fn begin(region: &str, caller: &Caller, action: Action, client_address: String) -> Self {
         let trace_id = errors::context::request_id();
         let account = caller.0.account.clone().unwrap_or_default();
         Self {

@@ -117,7 +117,7 @@ impl Call {
     {
         let (req, caller) = (&self.req, &self.caller);
         let address = self.client_address();
-        let mut audit = Audit::begin(req, &self.state.region, caller, op.action(), address);
+        let mut audit = Audit::begin(&self.state.region, caller, op.action(), address);
         let result = async {
             headers::preflight(req)?;
             let (permission, what) = op.permission();

@@ -16,6 +16,7 @@ pub mod stack;
 
 pub use bins::{bins, workspace_root};
 pub use http::*;
+pub use procs::free_port;
 pub use stack::Stack;
 
 pub const SL_BASE: &str = "/api/service_logs/v1";
