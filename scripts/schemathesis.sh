@@ -46,7 +46,7 @@ if [ "${SCHEMATHESIS_SKIP_BUILD:-}" != 1 ]; then
 fi
 SL_BIN=$TARGET_DIR/debug/service-logs
 LR_BIN=$TARGET_DIR/debug/logs-router
-[ -x "$SL_BIN" ] && [ -x "$LR_BIN" ] || die "binaries not found under $TARGET_DIR/debug"
+{ [ -x "$SL_BIN" ] && [ -x "$LR_BIN" ]; } || die "binaries not found under $TARGET_DIR/debug"
 
 # --- databases ------------------------------------------------------------------------------------
 ADMIN_URL=$(scripts/ensure-postgres.sh)

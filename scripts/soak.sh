@@ -6,8 +6,9 @@
 # SOAK_RSS_GROWTH_PCT percent (default 25) between the two readings, on any non-2xx answer or socket error, or when
 # the outbox does not drain within 60 s after the load.
 #
-# Environment (all optional): SOAK_DURATION (600), SOAK_CONNECTIONS (8 per load), SOAK_RATE is not used (wrk runs
-# unpaced), SOAK_RSS_GROWTH_PCT (25), CARGO, CARGO_TARGET_DIR, SOAK_SKIP_BUILD=1.
+# Environment (all optional): SOAK_DURATION (600), SOAK_CONNECTIONS (8 per load; wrk runs
+# unpaced), SOAK_RSS_GROWTH_PCT (25), SOAK_PROFILE (release; debug for a quick look: its RSS is not the
+# production figure), CARGO, CARGO_TARGET_DIR, SOAK_SKIP_BUILD=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,7 +31,7 @@ die() {
 }
 need() {
   command -v "$1" >/dev/null 2>&1 && return 0
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || die "$1 is missing (apt-get install $2)"
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then die "$1 is missing (apt-get install $2)"; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 \
     || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; }
 }
@@ -38,13 +39,19 @@ need wrk wrk
 need curl curl
 need psql postgresql-client
 
+PROFILE=${SOAK_PROFILE:-release}
+case $PROFILE in
+  release) BUILD_FLAGS=(--release) ;;
+  debug) BUILD_FLAGS=() ;;
+  *) die "SOAK_PROFILE must be release or debug" ;;
+esac
 if [ "${SOAK_SKIP_BUILD:-}" != 1 ]; then
-  log "$CARGO build --release --bins"
-  "$CARGO" build --release --bins
+  log "$CARGO build ${BUILD_FLAGS[*]} --bins"
+  "$CARGO" build "${BUILD_FLAGS[@]}" --bins
 fi
-SL_BIN=$TARGET_DIR/release/service-logs
-LR_BIN=$TARGET_DIR/release/logs-router
-[ -x "$SL_BIN" ] && [ -x "$LR_BIN" ] || die "release binaries not found under $TARGET_DIR/release"
+SL_BIN=$TARGET_DIR/$PROFILE/service-logs
+LR_BIN=$TARGET_DIR/$PROFILE/logs-router
+{ [ -x "$SL_BIN" ] && [ -x "$LR_BIN" ]; } || die "binaries not found under $TARGET_DIR/$PROFILE"
 
 ADMIN_URL=$(scripts/ensure-postgres.sh)
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
