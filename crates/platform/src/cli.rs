@@ -166,3 +166,82 @@ pub fn make_token(
     };
     auth::mint_hs256(secret, &token).map_err(|e| format!("signing the token failed: {e}"))
 }
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches, Parser};
+
+    #[derive(Debug, Parser)]
+    #[command(name = "svc")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Option<Command>,
+        #[command(flatten)]
+        common: CommonSettings,
+    }
+
+    fn help(args: &[&str]) -> String {
+        let cmd = with_plain_help(Cli::command(), &["database_url"]);
+        match cmd.try_get_matches_from(args) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{args:?} printed no help"),
+        }
+    }
+
+    #[test]
+    fn token_help_shows_only_what_token_reads() {
+        let text = help(&["svc", "token", "--help"]);
+        for wanted in [
+            "--sub",
+            "--account",
+            "--permission",
+            "--ttl",
+            "--auth-account-claim",
+        ] {
+            assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
+        }
+        assert!(
+            text.contains(
+                "--auth-hs256-secret <AUTH_HS256_SECRET>\n          The HS256 signing key"
+            ),
+            "{text}"
+        );
+        for unwanted in [
+            "--database-url",
+            "--run-migrations",
+            "--auth-jwks-url",
+            "--log-format",
+        ] {
+            assert!(!text.contains(unwanted), "{unwanted} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn help_shows_variables_without_values_and_marks_what_serve_needs() {
+        let text = help(&["svc", "--help"]);
+        assert!(
+            text.contains("[env: RUN_MIGRATIONS] [default: true]"),
+            "{text}"
+        );
+        assert!(!text.contains("[env: RUN_MIGRATIONS=]"), "{text}");
+        assert!(
+            text.contains("`postgres://` URL of the service's own database (required by serve) [env: DATABASE_URL]"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn token_still_reads_the_key_given_after_it() {
+        let cmd = with_plain_help(Cli::command(), &[]);
+        let matches = cmd
+            .try_get_matches_from(["svc", "token", "--auth-hs256-secret", "k", "--sub", "me"])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(
+            cli.common.auth_hs256_secret.map(|s| s.expose().to_owned()),
+            Some("k".into())
+        );
+        assert!(matches!(cli.command, Some(Command::Token(TokenArgs { sub, .. })) if sub == "me"));
+    }
+}
