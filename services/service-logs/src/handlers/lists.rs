@@ -1,4 +1,4 @@
-//! Answering a list request: JSON page with totals, or CSV streamed row by row.
+//! Answering a list request: a JSON page with its total, or CSV, streamed row by row either way.
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -9,14 +9,19 @@ use platform::db::DbPool;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::listing::{ClusterScope, Format, ListQuery, Visibility};
-use crate::store::{self, logs::Conditions};
+use crate::fields::Field;
+use crate::listing::{ClusterScope, DEFAULT_SIZE, Format, ListQuery, Visibility};
+use crate::store::rows::LogRow;
+use crate::store::{self, StoreError, logs::Conditions};
 use crate::wire::{self, ClusterLog, ClusterLogList};
 
 /// Rows per CSV chunk sent to the client.
 const CSV_ROWS_PER_CHUNK: usize = 256;
+
+/// JSON items are sent in chunks of about this many bytes.
+const JSON_CHUNK_BYTES: usize = 64 * 1024;
 
 pub async fn respond(
     pool: &DbPool,
@@ -24,13 +29,14 @@ pub async fn respond(
     clusters: ClusterScope,
     query: ListQuery,
 ) -> Result<HttpResponse, OcmError> {
-    match query.format {
-        Format::Json => json_page(pool, &visibility, &clusters, &query).await,
-        Format::Csv => csv_stream(pool, visibility, clusters, query).await,
+    if query.format == Format::Json && query.size == 0 {
+        return count_only(pool, &visibility, &clusters, &query).await;
     }
+    stream(pool, visibility, clusters, query).await
 }
 
-async fn json_page(
+/// `size=0`: only the total.
+async fn count_only(
     pool: &DbPool,
     visibility: &Visibility,
     clusters: &ClusterScope,
@@ -42,18 +48,13 @@ async fn json_page(
         query,
     };
     let mut conn = store::conn(pool).await?;
-    let (total, rows) = store::logs::list(&mut conn, &cond).await?;
-    drop(conn);
-    let items: Vec<ClusterLog> = rows
-        .into_iter()
-        .map(|r| ClusterLog::from_row(r, query.fields.as_deref()))
-        .collect();
+    let total = store::logs::total(&mut conn, &cond).await?;
     Ok(HttpResponse::Ok().json(ClusterLogList {
         kind: wire::LIST_KIND,
         page: query.page,
-        size: i64::try_from(items.len()).unwrap_or(i64::MAX),
+        size: 0,
         total,
-        items,
+        items: Vec::new(),
     }))
 }
 
@@ -98,89 +99,180 @@ async fn send(tx: &mpsc::Sender<Result<Bytes, std::io::Error>>, chunk: Bytes) ->
     }
 }
 
-/// Streams the page as CSV. A task holds the connection and reads rows as PostgreSQL sends them; a bounded
-/// channel carries encoded chunks to the response, so memory stays flat however many rows there are, and a client
-/// that stops reading stops the query. Exports take turns ([`export_turns`]), and a stalled client is dropped
-/// after [`EXPORT_WRITE_TIMEOUT`], so readers that do not read cannot exhaust the pool.
-async fn csv_stream(
+/// How a page is written: CSV records or JSON items, chunk by chunk.
+enum Writer {
+    Csv(Vec<Field>),
+    Json {
+        fields: Option<Vec<Field>>,
+        page: i64,
+    },
+}
+
+impl Writer {
+    fn for_query(query: &ListQuery) -> Self {
+        match query.format {
+            Format::Csv => Writer::Csv(wire::csv_columns(query.fields.as_deref())),
+            Format::Json => Writer::Json {
+                fields: query.fields.clone(),
+                page: query.page,
+            },
+        }
+    }
+
+    /// What comes before the rows. JSON puts `size` last: it is the number of items, known once they are sent.
+    fn head(&self, total: Option<i64>) -> Bytes {
+        match self {
+            Writer::Csv(columns) => {
+                encode(&[columns.iter().map(|f| f.name().to_owned()).collect()])
+            }
+            Writer::Json { page, .. } => Bytes::from(format!(
+                "{{\"kind\":\"{}\",\"page\":{page},\"total\":{},\"items\":[",
+                wire::LIST_KIND,
+                total.unwrap_or_default()
+            )),
+        }
+    }
+
+    /// Whether the chunk is full enough to send.
+    fn full(&self, rows: usize, bytes: usize) -> bool {
+        match self {
+            Writer::Csv(_) => rows >= CSV_ROWS_PER_CHUNK,
+            Writer::Json { .. } => bytes >= JSON_CHUNK_BYTES,
+        }
+    }
+
+    fn row(&self, row: LogRow, index: usize, out: &mut Vec<u8>) -> Result<(), Stop> {
+        match self {
+            Writer::Csv(columns) => {
+                out.extend_from_slice(&encode(&[wire::csv_record(&row, columns)]));
+            }
+            Writer::Json { fields, .. } => {
+                if index > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, &ClusterLog::from_row(row, fields.as_deref()))
+                    .map_err(|_| Stop::Abort("a log could not be written as JSON"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn tail(&self, rows: usize) -> Option<Bytes> {
+        match self {
+            Writer::Csv(_) => None,
+            Writer::Json { .. } => Some(Bytes::from(format!("],\"size\":{rows}}}"))),
+        }
+    }
+}
+
+/// Streams the page, as CSV or JSON. A task holds the connection and reads rows as PostgreSQL sends them; a
+/// bounded channel carries encoded chunks to the response, so memory stays flat however many rows there are
+/// and however large each is, and a client that stops reading stops the query. Exports (CSV, and JSON pages of
+/// more than the default size) take turns ([`export_turns`]), and a stalled client is dropped after
+/// [`EXPORT_WRITE_TIMEOUT`], so readers that do not read cannot exhaust the pool. The response starts only once
+/// the query runs: an exhausted pool or a failed query is still an error answer, not a broken download.
+async fn stream(
     pool: &DbPool,
     visibility: Visibility,
     clusters: ClusterScope,
     query: ListQuery,
 ) -> Result<HttpResponse, OcmError> {
-    let turn = tokio::time::timeout(EXPORT_WAIT, export_turns(pool).acquire_owned())
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .ok_or_else(|| OcmError::unavailable("every CSV export turn is taken"))?;
-    // Take the connection before answering, so an exhausted pool is a 503 rather than a broken download.
-    let mut conn = store::conn(pool).await?;
+    let turn = if query.format == Format::Csv || query.size > DEFAULT_SIZE {
+        let turn = tokio::time::timeout(EXPORT_WAIT, export_turns(pool).acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| OcmError::unavailable("every export turn is taken"))?;
+        Some(turn)
+    } else {
+        None
+    };
+    let conn = store::conn(pool).await?;
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let (started_tx, started_rx) = oneshot::channel::<Result<(), StoreError>>();
     let aborted = Arc::new(AtomicBool::new(false));
-    let columns = wire::csv_columns(query.fields.as_deref());
-    let header = encode(&[columns.iter().map(|f| f.name().to_owned()).collect()]);
     let flag = aborted.clone();
+    let format = query.format;
     actix_web::rt::spawn(async move {
+        let writer = Writer::for_query(&query);
         let export = async {
             let cond = Conditions {
                 visibility: &visibility,
                 clusters: &clusters,
                 query: &query,
             };
-            let mut rows = match store::logs::stream(&mut conn, &cond).await {
-                Ok(rows) => Box::pin(rows),
+            let mut lent = store::logs::Lent::new(&conn);
+            let with_total = format == Format::Json;
+            let (total, rows) = match store::logs::page(&mut lent, &cond, with_total).await {
+                Ok(started) => {
+                    let _ = started_tx.send(Ok(()));
+                    started
+                }
                 Err(e) => {
-                    tracing::error!(error = %e, "CSV export query failed");
-                    return Err(Stop::Abort("the export query failed"));
+                    let _ = started_tx.send(Err(e));
+                    return Err(Stop::Gone);
                 }
             };
-            send(&tx, header).await?;
-            let mut batch = Vec::with_capacity(CSV_ROWS_PER_CHUNK);
+            let mut rows = Box::pin(rows);
+            send(&tx, writer.head(total)).await?;
+            let (mut sent, mut in_chunk, mut chunk) = (0usize, 0usize, Vec::new());
             while let Some(row) = rows.next().await {
-                match row {
-                    Ok(row) => batch.push(wire::csv_record(&row, &columns)),
-                    Err(e) => {
-                        tracing::error!(error = %e, "CSV export row failed");
-                        return Err(Stop::Abort("reading the export's rows failed"));
-                    }
-                }
-                if batch.len() == CSV_ROWS_PER_CHUNK {
-                    send(&tx, encode(&std::mem::take(&mut batch))).await?;
+                let row = row.map_err(|e| {
+                    tracing::error!(error = %e, "reading a list's rows failed");
+                    Stop::Abort("reading the list's rows failed")
+                })?;
+                writer.row(row, sent, &mut chunk)?;
+                sent += 1;
+                in_chunk += 1;
+                if writer.full(in_chunk, chunk.len()) {
+                    send(&tx, Bytes::from(std::mem::take(&mut chunk))).await?;
+                    in_chunk = 0;
                 }
             }
-            if !batch.is_empty() {
-                send(&tx, encode(&batch)).await?;
+            if let Some(tail) = writer.tail(sent) {
+                chunk.extend_from_slice(&tail);
+            }
+            if !chunk.is_empty() {
+                send(&tx, Bytes::from(chunk)).await?;
             }
             Ok(())
         };
         let outcome = tokio::time::timeout(EXPORT_DEADLINE, export)
             .await
-            .unwrap_or(Err(Stop::Abort("the export ran past its deadline")));
+            .unwrap_or(Err(Stop::Abort("the list ran past its deadline")));
         if let Err(Stop::Abort(reason)) = outcome {
-            tracing::warn!(reason, "CSV export cut off");
+            tracing::warn!(reason, "streamed list cut off");
             flag.store(true, Ordering::Release);
         }
         // The connection and the turn are given back here, whatever the client does next.
         drop((conn, turn));
     });
+    started_rx
+        .await
+        .map_err(|_| OcmError::internal("the list's task ended before its query ran"))??;
     let body = futures_util::stream::unfold((rx, aborted), |(mut rx, aborted)| async move {
         match rx.recv().await {
             Some(item) => Some((item, (rx, aborted))),
             // Once: the error ends the response without its last chunk.
             None if aborted.swap(false, Ordering::AcqRel) => Some((
-                Err(std::io::Error::other("CSV export cut off")),
+                Err(std::io::Error::other("streamed list cut off")),
                 (rx, aborted),
             )),
             None => None,
         }
     });
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            CONTENT_DISPOSITION,
-            "attachment; filename=\"cluster_logs.csv\"",
-        ))
-        .streaming(body))
+    Ok(match format {
+        Format::Json => HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, "application/json"))
+            .streaming(body),
+        Format::Csv => HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
+            .insert_header((
+                CONTENT_DISPOSITION,
+                "attachment; filename=\"cluster_logs.csv\"",
+            ))
+            .streaming(body),
+    })
 }
 
 fn encode(records: &[Vec<String>]) -> Bytes {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::ValidOwner;
 use futures_util::{Stream, StreamExt};
+use platform::db::DbConn;
 
 use crate::fields::Field;
 use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
@@ -185,33 +186,53 @@ fn page_query(cond: &Conditions<'_>) -> PageQuery {
     order(query, &q.order).limit(q.size).offset(q.offset())
 }
 
-/// The total of matches (ignoring paging) and the requested page.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
+fn count_query(
     cond: &Conditions<'_>,
-) -> StoreResult<(i64, Vec<LogRow>)> {
+) -> cluster_logs::BoxedQuery<'static, Pg, diesel::sql_types::BigInt> {
     let mut count = cluster_logs::table.count().into_boxed();
     if let Some(f) = cond.filter() {
         count = count.filter(f);
     }
-    if cond.query.size == 0 {
-        return Ok((count.get_result(conn).await?, Vec::new()));
-    }
-    // Pipelined: both statements go out before either answer is read, one round trip instead of two.
-    let shared: &AsyncPgConnection = conn;
-    let total = count.get_result::<i64>(&mut &*shared);
-    let page = page_query(cond).load::<LogRow>(&mut &*shared);
-    let (total, rows) = futures_util::try_join!(total, page)?;
-    Ok((total, rows))
+    count
 }
 
-/// The requested page as a stream of rows, read from the database as they arrive (CSV export).
-pub async fn stream<'c>(
-    conn: &'c mut AsyncPgConnection,
+/// The total of matches, ignoring paging.
+pub async fn total(conn: &mut AsyncPgConnection, cond: &Conditions<'_>) -> StoreResult<i64> {
+    Ok(count_query(cond).get_result(conn).await?)
+}
+
+/// A connection lent to [`page`], which pipelines through it (diesel-async pipelines the queries sent through a
+/// shared `&AsyncPgConnection`) and keeps it borrowed for as long as its rows stream.
+pub struct Lent<'d>(&'d AsyncPgConnection);
+
+impl<'d> Lent<'d> {
+    pub fn new(conn: &'d DbConn) -> Self {
+        Self(conn)
+    }
+}
+
+/// The requested page as a stream of rows, read from the database as they arrive, and with `with_total` the
+/// total of matches. Pipelined: both statements go out before either answer is read, one round trip instead of
+/// two.
+pub async fn page<'c, 'd: 'c>(
+    conn: &'c mut Lent<'d>,
     cond: &Conditions<'_>,
-) -> StoreResult<impl Stream<Item = StoreResult<LogRow>> + 'c> {
-    let rows = page_query(cond).load_stream::<LogRow>(conn).await?;
-    Ok(rows.map(|row| row.map_err(StoreError::from)))
+    with_total: bool,
+) -> StoreResult<(Option<i64>, impl Stream<Item = StoreResult<LogRow>> + 'c)> {
+    let mut counting: &AsyncPgConnection = conn.0;
+    let total = async {
+        if with_total {
+            count_query(cond)
+                .get_result::<i64>(&mut counting)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let rows = page_query(cond).load_stream::<LogRow>(&mut conn.0);
+    let (total, rows) = futures_util::try_join!(total, rows)?;
+    Ok((total, rows.map(|row| row.map_err(StoreError::from))))
 }
 
 /// How many logs the clusters have.
