@@ -25,6 +25,9 @@ pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
         )
         .with_target(Target::header(h)));
     }
+    if let Some(found) = req.extensions().get::<platform::dialect::Unstorable>() {
+        return Err(crate::dialect::unstorable_error(found));
+    }
     api_version(req)
 }
 

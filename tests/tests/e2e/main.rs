@@ -7,7 +7,9 @@
 mod harness;
 
 mod crash;
+mod db_restart;
 mod outage;
 mod replicas;
 mod routes;
+mod shutdown;
 mod trace;

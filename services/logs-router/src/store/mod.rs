@@ -7,7 +7,7 @@ pub mod tenants;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 use errors::ibm::IbmError;
-use platform::db::{DbConn, DbPool, is_unavailable};
+use platform::db::{DbConn, DbPool, is_unavailable, is_unavailable_error};
 
 /// Why a store operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -58,12 +58,7 @@ impl OpError {
     pub fn into_ibm(self, failure_code: &'static str) -> IbmError {
         match self {
             OpError::Pool(p) if is_unavailable(&p) => IbmError::unavailable(p),
-            OpError::Db(DieselError::DatabaseError(kind, ref info))
-                if matches!(kind, DatabaseErrorKind::ClosedConnection)
-                    || info.message().contains("statement timeout") =>
-            {
-                IbmError::unavailable(self)
-            }
+            OpError::Db(ref e) if is_unavailable_error(e) => IbmError::unavailable(self),
             OpError::Rejected(e) => *e,
             other => IbmError::internal(failure_code, other),
         }

@@ -10,5 +10,6 @@ mod clients;
 mod concurrency;
 mod credentials;
 mod endpoints;
+mod hardening;
 mod headers;
 mod rules;

@@ -6,7 +6,7 @@ pub mod rows;
 
 use diesel_async::pooled_connection::deadpool::PoolError;
 use errors::ocm::OcmError;
-use platform::db::{DbConn, DbPool, is_unavailable};
+use platform::db::{DbConn, DbPool, is_unavailable, is_unavailable_error};
 
 /// What can go wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
@@ -24,13 +24,8 @@ impl From<StoreError> for OcmError {
             StoreError::Query(diesel::result::Error::NotFound) => {
                 OcmError::not_found("The requested resource does not exist")
             }
-            // A lost connection or a statement cancelled by statement_timeout: try again later.
-            StoreError::Query(diesel::result::Error::DatabaseError(kind, ref info))
-                if matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
-                    || info.message().contains("statement timeout") =>
-            {
-                OcmError::unavailable(e)
-            }
+            // A lost or refused connection, or a statement cancelled by statement_timeout: try again later.
+            StoreError::Query(ref q) if is_unavailable_error(q) => OcmError::unavailable(e),
             other => OcmError::internal(other),
         }
     }
