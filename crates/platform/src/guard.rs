@@ -103,7 +103,7 @@ pub fn in_json(body: &[u8]) -> Option<Unstorable> {
     }
     let value: Value = serde_json::from_slice(body).ok()?;
     let mut path = String::new();
-    find_nul(&value, &mut path).then(|| Unstorable::Body(path))
+    find_nul(&value, &mut path).then_some(Unstorable::Body(path))
 }
 
 /// Whether JSON text holds the escape `\u0000` (not an escaped backslash followed by `u0000`).

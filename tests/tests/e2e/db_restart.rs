@@ -86,7 +86,7 @@ async fn postgresql_restarted_under_load_loses_nothing_and_answers_only_503s() {
         done.unwrap();
     }
 
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     let recovered_after = seen
         .created_at
         .iter()
