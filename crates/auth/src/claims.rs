@@ -66,6 +66,30 @@ impl Principal {
             permissions,
         })
     }
+
+    /// The first identity claim PostgreSQL could not store (`text` and `jsonb` cannot hold NUL; these claims are
+    /// written into logs and audit events), by its claim name.
+    pub(crate) fn unstorable_claim(&self) -> Option<&'static str> {
+        let texts = [
+            ("sub", Some(&self.subject)),
+            ("iam_id", Some(&self.iam_id)),
+            ("account", self.account.as_ref()),
+            ("preferred_username", self.username.as_ref()),
+            ("email", self.email.as_ref()),
+            ("given_name", self.given_name.as_ref()),
+            ("family_name", self.family_name.as_ref()),
+        ];
+        texts
+            .into_iter()
+            .find(|(_, v)| v.is_some_and(|v| v.contains('\0')))
+            .map(|(name, _)| name)
+            .or_else(|| {
+                self.permissions
+                    .iter()
+                    .any(|p| p.contains('\0'))
+                    .then_some("permissions")
+            })
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +124,41 @@ mod tests {
         assert_eq!(p.and_then(|p| p.account), None);
         assert_eq!(Principal::from_claims(&json!({"sub": ""}), &["a"]), None);
         assert_eq!(Principal::from_claims(&json!({}), &["a"]), None);
+    }
+
+    #[test]
+    fn names_the_first_claim_postgresql_cannot_store() {
+        let path = ["account", "bss"];
+        let of = |claims: serde_json::Value| {
+            Principal::from_claims(&claims, &path).and_then(|p| p.unstorable_claim())
+        };
+        assert_eq!(of(json!({"sub": "u\u{0}1"})), Some("sub"));
+        assert_eq!(of(json!({"sub": "u", "iam_id": "\u{0}"})), Some("iam_id"));
+        assert_eq!(
+            of(json!({"sub": "u", "account": {"bss": "a\u{0}"}})),
+            Some("account")
+        );
+        assert_eq!(
+            of(json!({"sub": "u", "preferred_username": "\u{0}"})),
+            Some("preferred_username")
+        );
+        assert_eq!(
+            of(json!({"sub": "u", "username": "\u{0}"})),
+            Some("preferred_username")
+        );
+        assert_eq!(of(json!({"sub": "u", "email": "\u{0}"})), Some("email"));
+        assert_eq!(
+            of(json!({"sub": "u", "given_name": "\u{0}"})),
+            Some("given_name")
+        );
+        assert_eq!(
+            of(json!({"sub": "u", "family_name": "\u{0}"})),
+            Some("family_name")
+        );
+        assert_eq!(
+            of(json!({"sub": "u", "permissions": ["a\u{0}"]})),
+            Some("permissions")
+        );
+        assert_eq!(of(json!({"sub": "u", "email": "a@x"})), None);
     }
 }

@@ -238,7 +238,13 @@ impl Verifier {
             }
         }
         let path: Vec<&str> = self.account_path.iter().map(String::as_str).collect();
-        Principal::from_claims(&claims, &path).ok_or_else(|| AuthError::MissingClaim("sub".into()))
+        let principal = Principal::from_claims(&claims, &path)
+            .ok_or_else(|| AuthError::MissingClaim("sub".into()))?;
+        // A NUL cannot be stored in PostgreSQL: such an identity could never be recorded, so it is no identity.
+        match principal.unstorable_claim() {
+            Some(claim) => Err(AuthError::BadClaim(claim.into())),
+            None => Ok(principal),
+        }
     }
 }
 

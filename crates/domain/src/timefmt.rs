@@ -3,7 +3,9 @@
 //! Written: RFC 3339 in UTC with `Z` and only the fraction digits needed
 //! (`2025-03-03T18:01:51Z`, `2025-02-06T10:15:38.3607Z`).
 //! Read: RFC 3339 with any offset and any number of fraction digits; in searches also a date alone or a
-//! date-time without a zone, both read as UTC.
+//! date-time without a zone, both read as UTC. Every instant read is within years 0001 to 9999 once converted to
+//! UTC (what RFC 3339 can write and PostgreSQL's `timestamptz` holds); anything else is refused as unreadable, so
+//! no later conversion can overflow (`9999-12-31T23:59:59-23:59` is in year 10000 in UTC).
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -31,9 +33,17 @@ pub fn format_utc(t: OffsetDateTime) -> String {
     out
 }
 
-/// Parses an RFC 3339 date-time with an offset (what clients send in a body).
+/// Parses an RFC 3339 date-time with an offset (what clients send in a body), as UTC.
 pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s.trim(), &Rfc3339).ok()
+    OffsetDateTime::parse(s.trim(), &Rfc3339)
+        .ok()
+        .and_then(in_range)
+}
+
+/// `t` in UTC when that conversion does not overflow and its year is 0001 to 9999.
+fn in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(UtcOffset::UTC)
+        .filter(|u| (1..=9999).contains(&u.year()))
 }
 
 /// Parses a date-time as written in a search: RFC 3339, or without a zone (UTC), or a date alone
@@ -52,12 +62,12 @@ pub fn parse_search_datetime(s: &str) -> Option<OffsetDateTime> {
         "[year]-[month]-[day]T[hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
     );
     if let Ok(t) = PrimitiveDateTime::parse(&normalized, &zoneless) {
-        return Some(t.assume_utc());
+        return in_range(t.assume_utc());
     }
     let date_only = format_description!(version = 2, "[year]-[month]-[day]");
     time::Date::parse(s, &date_only)
         .ok()
-        .map(|d| d.midnight().assume_utc())
+        .and_then(|d| in_range(d.midnight().assume_utc()))
 }
 
 #[cfg(test)]
@@ -113,6 +123,38 @@ mod tests {
             Some(datetime!(2025-02-06 10:15:38 UTC))
         );
         assert_eq!(parse_search_datetime("yesterday"), None);
+        assert_eq!(
+            parse_rfc3339("2025-02-06T10:15:38+01:00").map(|t| t.offset()),
+            Some(UtcOffset::UTC)
+        );
         assert_eq!(parse_rfc3339("2025-02-06"), None);
+    }
+
+    #[test]
+    fn refuses_what_overflows_or_leaves_years_0001_to_9999_in_utc() {
+        for text in [
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:00:00-01:00",
+            "0000-01-01T00:00:00+23:59",
+            "0001-01-01T00:00:00+00:01",
+            "0000-06-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(text), None, "{text}");
+            assert_eq!(parse_search_datetime(text), None, "{text}");
+        }
+        assert_eq!(parse_search_datetime("0000-06-01"), None);
+        assert_eq!(parse_search_datetime("0000-06-01T10:00"), None);
+        assert_eq!(
+            parse_rfc3339("9999-12-31T23:59:59.999999999Z"),
+            Some(datetime!(9999-12-31 23:59:59.999999999 UTC))
+        );
+        assert_eq!(
+            parse_rfc3339("0001-01-01T00:00:00-01:00"),
+            Some(datetime!(0001-01-01 01:00 UTC))
+        );
+        assert_eq!(
+            parse_search_datetime("0001-01-01"),
+            Some(datetime!(0001-01-01 00:00 UTC))
+        );
     }
 }

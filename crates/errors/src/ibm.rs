@@ -199,7 +199,9 @@ impl ResponseError for IbmError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status).json(self.envelope());
+        let mut res = HttpResponse::build(self.status);
+        crate::retry_after(&mut res, self.status);
+        let mut res = res.json(self.envelope());
         res.extensions_mut().insert(RenderedError);
         res
     }
@@ -208,6 +210,17 @@ impl ResponseError for IbmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unavailable_carries_retry_after() {
+        let res = IbmError::unavailable("connection closed").error_response();
+        assert_eq!(
+            res.headers()
+                .get(actix_web::http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+    }
 
     #[test]
     fn envelope_has_exactly_one_error_with_target() {

@@ -11,6 +11,19 @@ pub mod context;
 pub mod ibm;
 pub mod ocm;
 
+/// `Retry-After` (seconds) on every 503: the database was lost or busy, and trying again shortly can succeed.
+pub const RETRY_AFTER_SECS: u32 = 1;
+
+/// Adds `Retry-After` to a 503 response.
+pub(crate) fn retry_after(
+    res: &mut actix_web::HttpResponseBuilder,
+    status: actix_web::http::StatusCode,
+) {
+    if status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+        res.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS));
+    }
+}
+
 /// Marker put into the extensions of every response rendered by one of this crate's error types, so the
 /// middleware can tell our bodies from actix's own plain-text errors and rewrite only the latter.
 #[derive(Debug, Clone, Copy)]

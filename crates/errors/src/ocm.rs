@@ -188,6 +188,7 @@ impl ResponseError for OcmError {
                 HeaderValue::from_static(r#"Bearer realm="service_logs/v1""#),
             ));
         }
+        crate::retry_after(&mut res, self.status);
         let mut res = res.json(self.body());
         res.extensions_mut().insert(RenderedError);
         res
@@ -220,6 +221,20 @@ mod tests {
         let e = OcmError::internal("connection refused to 10.0.0.1");
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!e.reason.contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn unavailable_carries_retry_after() {
+        let res = OcmError::unavailable("pool timed out").error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        let res = OcmError::internal("bug").error_response();
+        assert_eq!(res.headers().get(header::RETRY_AFTER), None);
     }
 
     #[test]

@@ -120,6 +120,40 @@ pub fn is_unavailable(err: &PoolError) -> bool {
     )
 }
 
+/// Whether a query error means the database went away or refused to work (a 503 with `Retry-After`, since trying
+/// again shortly can succeed) rather than a bug (a 500): the connection lost or closed (`error communicating with
+/// the server`, `connection closed`), the server shutting down, restarting or in recovery (`terminating connection
+/// due to administrator command`), or a statement cancelled by `statement_timeout`. Both services' stores map
+/// their query errors through this.
+pub fn is_unavailable_error(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    /// Messages of the PostgreSQL errors of SQLSTATE class 08 (connection), 57P01-57P03 (shutdown, cannot connect
+    /// now) and 57014 from `statement_timeout`; diesel keeps their message, not their code.
+    const UNAVAILABLE: [&str; 9] = [
+        "terminating connection due to administrator command",
+        "terminating connection due to crash of another server process",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "canceling statement due to statement timeout",
+        "connection closed",
+        "error communicating with the server",
+    ];
+    match err {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            UNAVAILABLE.iter().any(|m| message.contains(m)) || message.contains("statement timeout")
+        }
+        _ => false,
+    }
+}
+
 /// Checks the database answers within `timeout`.
 pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {
     let check = async {
@@ -133,4 +167,55 @@ pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {
     tokio::time::timeout(timeout, check)
         .await
         .map_err(|_| "timed out".to_owned())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn lost_and_refused_connections_are_unavailable_bugs_are_not() {
+        for e in [
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(
+                DatabaseErrorKind::UnableToSendCommand,
+                "error communicating with the server: Connection reset by peer (os error 104)",
+            ),
+            db_error(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            db_error(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to statement timeout",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "the database system is shutting down",
+            ),
+            Error::BrokenTransactionManager,
+        ] {
+            assert!(is_unavailable_error(&e), "{e}");
+        }
+        for e in [
+            Error::NotFound,
+            db_error(DatabaseErrorKind::UniqueViolation, "duplicate key value"),
+            db_error(DatabaseErrorKind::Unknown, "syntax error at or near \"x\""),
+            db_error(
+                DatabaseErrorKind::CheckViolation,
+                "violates check constraint",
+            ),
+        ] {
+            assert!(!is_unavailable_error(&e), "{e}");
+        }
+    }
 }

@@ -1,9 +1,12 @@
 //! What differs between the two APIs around their handlers, and the extractor configurations built from it: each
 //! service implements [`Dialect`] once, and the bootstrap, the middleware and the caller extractor use it.
 
+use actix_web::dev::ServiceRequest;
 use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpResponse, web};
+
+pub use crate::guard::Unstorable;
 
 /// What differs between the two APIs' request handling.
 pub trait Dialect: 'static {
@@ -16,11 +19,21 @@ pub trait Dialect: 'static {
 
     /// The request id: the client's (when the API accepts one and it is valid) or a new one.
     /// `Err` answers the request at once with the given error, under a new id.
-    fn request_id(req: &actix_web::dev::ServiceRequest) -> Result<String, ForeignError>;
+    fn request_id(req: &ServiceRequest) -> Result<String, ForeignError>;
     /// Renders an error for a status that did not come from the API's own error type.
     fn render(error: &ForeignError) -> HttpResponse;
     /// The answer to a request whose token was refused (or that cannot be verified at all).
     fn unauthenticated(error: auth::AuthError) -> Error;
+
+    /// A request carrying text PostgreSQL cannot store (see [`crate::guard`]): `Some` answers it at once (by
+    /// default a 400 naming where); `None` lets it on to a handler that refuses it itself (after marking it).
+    fn unstorable(req: &ServiceRequest, found: Unstorable) -> Option<HttpResponse> {
+        let _ = req;
+        Some(Self::render(&ForeignError::new(
+            StatusCode::BAD_REQUEST,
+            found.to_string(),
+        )))
+    }
 
     /// A query string that does not fit the handler's parameters.
     fn bad_query(detail: String) -> Error {

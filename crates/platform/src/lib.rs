@@ -7,6 +7,7 @@ pub mod access;
 pub mod cli;
 pub mod db;
 pub mod dialect;
+pub mod guard;
 pub mod health;
 pub mod metrics;
 pub mod middleware;

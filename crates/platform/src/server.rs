@@ -11,6 +11,7 @@ use diesel_migrations::EmbeddedMigrations;
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::db::{self, DbPool};
@@ -20,6 +21,48 @@ use crate::settings::CommonSettings;
 
 /// How long a stopping server lets in-flight requests finish before it closes their connections.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// After SIGTERM (or SIGINT), how long the server still accepts and answers everything with `Connection: close`
+/// before it stops accepting: each busy keep-alive connection gets one last answer that tells its client not to
+/// send on it again, so no request is sent into a socket being closed.
+pub const DRAIN_WINDOW: Duration = Duration::from_secs(1);
+
+/// Set when the server was told to stop; the middleware then closes each connection after its answer.
+#[derive(Debug, Default)]
+pub struct Draining(AtomicBool);
+
+impl Draining {
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+    fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Waits for SIGTERM or SIGINT, marks the server draining, waits [`DRAIN_WINDOW`]; the server then stops
+/// gracefully: no new connections, in-flight requests answered (actix closes each connection after its answer),
+/// at most [`SHUTDOWN_TIMEOUT`].
+async fn stop_signal(draining: web::Data<Draining>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (term, int) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(term), Ok(int)) => (term, int),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM/SIGINT; stop the process with SIGKILL");
+            return std::future::pending().await;
+        }
+    };
+    let (mut term, mut int) = (term, int);
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: draining"),
+        _ = int.recv() => tracing::info!("SIGINT: draining"),
+    }
+    draining.start();
+    tokio::time::sleep(DRAIN_WINDOW).await;
+    tracing::info!("no longer accepting connections; finishing in-flight requests");
+}
 
 /// Where and how the HTTP server listens. `D` supplies the service's default address.
 #[derive(Args)]
@@ -156,8 +199,11 @@ where
     let pool = web::Data::new(foundation.pool.clone());
     let verifier = foundation.verifier.clone();
     let metrics = foundation.metrics.clone();
+    let draining = web::Data::new(Draining::default());
+    let stopping = stop_signal(draining.clone());
     let mut server = HttpServer::new(move || {
         App::new()
+            .app_data(draining.clone())
             .app_data(pool.clone())
             .app_data(verifier.clone())
             .app_data(metrics.clone())
@@ -173,6 +219,7 @@ where
             .wrap(tracing_actix_web::TracingLogger::default())
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
+    .shutdown_signal(stopping)
     .listen(listener)
     .map_err(bind_error)?;
     if let Some(n) = settings.http_workers.filter(|n| *n > 0) {

@@ -18,7 +18,10 @@ impl Reply {
         let described = req
             .try_clone()
             .and_then(|r| r.build().ok())
-            .map(|r| format!("{} {}", r.method(), r.url()))
+            .map(|r| {
+                let url: String = r.url().as_str().chars().take(200).collect();
+                format!("{} {url}", r.method())
+            })
             .unwrap_or_default();
         let res = req
             .send()

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use auth::AuthError;
 use errors::ibm::{IbmError, Target, code};
-use platform::dialect::{Dialect, ForeignError};
+use platform::dialect::{Dialect, ForeignError, Unstorable};
 
 pub const TRACE_HEADER: &str = "X-Trace-ID";
 
@@ -50,6 +50,12 @@ impl Dialect for Ibm {
         e.error_response()
     }
 
+    /// Marked, not answered: the handler refuses it (`headers::preflight`), so the refusal is audited.
+    fn unstorable(req: &ServiceRequest, found: Unstorable) -> Option<HttpResponse> {
+        req.extensions_mut().insert(found);
+        None
+    }
+
     fn unauthenticated(error: AuthError) -> Error {
         match error {
             AuthError::NotConfigured => {
@@ -71,5 +77,24 @@ impl Dialect for Ibm {
     /// A path the route matched but whose ids do not fit is an unknown resource.
     fn bad_path(detail: String) -> Error {
         platform::dialect::rendered::<Self>(StatusCode::NOT_FOUND, detail)
+    }
+}
+
+/// The 400 for text PostgreSQL cannot store, naming where it was (see `platform::guard`).
+pub fn unstorable_error(found: &Unstorable) -> IbmError {
+    let message = found.to_string();
+    let (code, target) = match found {
+        Unstorable::Body(path) => (code::INCORRECT_FIELD, Some(Target::field(path.clone()))),
+        Unstorable::Query(name) => (code::INCORRECT_PARAMETER, Some(Target::parameter(name.clone()))),
+        Unstorable::Path => (code::INCORRECT_PARAMETER, None),
+        Unstorable::Header(name) => (
+            code::INCORRECT_OR_MISSING_HEADER,
+            Some(Target::header(name.clone())),
+        ),
+    };
+    let e = IbmError::new(StatusCode::BAD_REQUEST, code, message);
+    match target {
+        Some(t) => e.with_target(t),
+        None => e,
     }
 }

@@ -19,7 +19,12 @@ pub const API_VERSION: &str = "IBM-API-Version";
 pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
     trace_id(req)?;
     api_version(req)?;
-    query_text(req)
+    query_text(req)?;
+    // What the boundary guard (`platform::guard`) found that no column can store: the path, a header or the body.
+    if let Some(found) = req.extensions().get::<platform::dialect::Unstorable>() {
+        return Err(crate::dialect::unstorable_error(found));
+    }
+    Ok(())
 }
 
 /// The query's names and values hold no NUL (`%00`): a 400 naming the parameter.

@@ -7,9 +7,11 @@
 mod harness;
 
 mod crash;
+mod db_restart;
 mod outage;
 mod prometheus;
 mod replicas;
 mod routes;
 mod service_account_token;
+mod shutdown;
 mod trace;

@@ -8,7 +8,7 @@ pub mod tenants;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::deadpool::PoolError;
 use domain_routing::TenantRuleError;
-use platform::db::{DbConn, DbPool, is_unavailable};
+use platform::db::{DbConn, DbPool, is_unavailable, is_unavailable_error};
 use uuid::Uuid;
 
 /// A unique constraint of the schema: the database's word on what can race.
@@ -71,11 +71,9 @@ impl From<DieselError> for StoreError {
             if let Some(u) = unique {
                 return StoreError::Taken(u);
             }
-            if matches!(kind, DatabaseErrorKind::ClosedConnection)
-                || info.message().contains("statement timeout")
-            {
-                return StoreError::Unavailable(e.to_string());
-            }
+        }
+        if is_unavailable_error(&e) {
+            return StoreError::Unavailable(e.to_string());
         }
         StoreError::Db(e)
     }

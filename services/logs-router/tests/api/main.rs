@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod audit;
 mod bad_input;
+mod boundary;
 mod clients;
 mod concurrency;
 mod credentials;

@@ -7,9 +7,9 @@ pub mod owners;
 pub mod rows;
 pub mod search;
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use diesel_async::pooled_connection::deadpool::PoolError;
-use platform::db::{DbConn, DbPool, is_unavailable};
+use platform::db::{DbConn, DbPool, is_unavailable, is_unavailable_error};
 
 /// What can go wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +40,7 @@ impl From<DieselError> for StoreError {
     fn from(e: DieselError) -> Self {
         match e {
             DieselError::NotFound => StoreError::NotFound,
-            DieselError::DatabaseError(kind, ref info)
-                if matches!(kind, DatabaseErrorKind::ClosedConnection)
-                    || info.message().contains("statement timeout") =>
-            {
-                StoreError::Unavailable(e.to_string())
-            }
+            ref lost if is_unavailable_error(lost) => StoreError::Unavailable(e.to_string()),
             other => StoreError::Failed(other.to_string()),
         }
     }

@@ -7,6 +7,7 @@ mod auth_tokens;
 mod bad_input;
 mod clients;
 mod endpoints;
+mod hardening;
 mod idempotency;
 mod lists;
 mod ops;

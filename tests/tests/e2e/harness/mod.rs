@@ -7,10 +7,12 @@
 //! - [`stack`]: service-logs plus one or more routers wired to it ([`Stack`]), a watchdog that kills them all if a
 //!   test overruns (and ends the test process if that does not end the test), and the checks on delivery every
 //!   test ends with.
+//! - [`pg`]: a throwaway PostgreSQL cluster on a port of its own, for faults (stopped and started under load).
 //! - [`http`]: calls to a router with their `X-Trace-ID` checked, batches of audited calls, and small JSON helpers.
 
 pub mod bins;
 pub mod http;
+pub mod pg;
 pub mod procs;
 pub mod stack;
 
@@ -38,3 +40,14 @@ pub const LOGS_CRN: &str =
     "crn:v1:bluemix:public:logs:us-south:a/abc123:7a1b2c3d-1111-2222-3333-444455556666::";
 /// The ingestion key of logdna targets: never in an audit event, so never in a service log.
 pub const CREDENTIAL: &str = "e2e-ingestion-secret-77a1";
+
+/// How many logs a service-logs database holds.
+pub async fn stored_logs(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
+    use diesel::QueryDsl;
+    use diesel_async::RunQueryDsl;
+    service_logs::schema::cluster_logs::table
+        .count()
+        .get_result(conn)
+        .await
+        .expect("counting cluster_logs")
+}

@@ -198,6 +198,32 @@ impl Proc {
         }
     }
 
+    /// SIGTERM: the service drains and stops on its own.
+    pub fn terminate(&self) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+    }
+
+    /// Waits (at most `limit`) for the process to exit and reaps it; its exit status, `None` if still running.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                let pid = child.id();
+                self.child = None;
+                lock(&self.pids).pids.retain(|p| *p != pid);
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
     /// SIGKILL (`Child::kill` on Unix), then reap.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -20,7 +20,7 @@ pub struct Stack {
     pub sl: Proc,
     pub routers: Vec<Proc>,
     pub http: reqwest::Client,
-    _sl_db: TestDb,
+    pub sl_db: TestDb,
     pub router_db: TestDb,
     _watchdog: Watchdog,
     _dir: LogDir,
@@ -43,6 +43,12 @@ fn common_env(db_url: &str) -> Vec<(String, String)> {
 
 impl Stack {
     pub async fn start(test: &str, routers: usize) -> Stack {
+        Self::start_on(test, routers, None).await
+    }
+
+    /// As [`Stack::start`], service-logs on the database at `sl_url` when given (migrated at its start), e.g. one
+    /// of a throwaway cluster ([`super::pg::Pg`]).
+    pub async fn start_on(test: &str, routers: usize, sl_url: Option<&str>) -> Stack {
         let bins = bins();
         let root = workspace_root();
         let (sl_migrations, router_migrations) = (
@@ -60,10 +66,18 @@ impl Stack {
             .timeout(Duration::from_secs(10))
             .build()
             .expect("http client");
+        let sl_env = match sl_url {
+            Some(url) => {
+                let mut env = common_env(url);
+                env.retain(|(k, _)| k != "RUN_MIGRATIONS");
+                env
+            }
+            None => common_env(&sl_db.url),
+        };
         let mut sl = Proc::new(
             "service-logs",
             &bins.service_logs,
-            common_env(&sl_db.url),
+            sl_env,
             free_port(),
             &dir.0,
             pids.clone(),
@@ -95,7 +109,7 @@ impl Stack {
             sl,
             routers: procs,
             http,
-            _sl_db: sl_db,
+            sl_db,
             router_db,
             _watchdog: watchdog,
             _dir: dir,
