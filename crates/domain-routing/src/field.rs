@@ -44,39 +44,9 @@ impl From<FieldError> for SpecError {
     }
 }
 
-/// How a NUL is written in a field path or message: PostgreSQL's `text` and `jsonb` cannot hold the character.
+/// How a NUL is written where the router echoes a request (audit events): PostgreSQL's `text` and `jsonb` cannot
+/// hold the character. (Requests holding one are refused at the boundary, `platform::guard`.)
 pub const NUL_ESCAPED: &str = "\\u0000";
-
-/// The first key or string of `body` holding a NUL (`\u0000`), which no text column can store, as an error
-/// naming where (its JSON path; a NUL in a key is written `\u0000`).
-pub fn reject_nul(body: &Value) -> Result<(), FieldError> {
-    fn walk(v: &Value, path: &str) -> Result<(), FieldError> {
-        let refuse = |field: String| {
-            let message = format!(
-                "{} must not contain the NUL character (\\u0000)",
-                leaf(&field)
-            );
-            Err(FieldError::new(field, message))
-        };
-        match v {
-            Value::String(s) if s.contains('\0') => refuse(path.to_owned()),
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, item)| walk(item, &format!("{path}[{i}]"))),
-            Value::Object(map) => map.iter().try_for_each(|(k, item)| {
-                let prefix = if path == BODY_FIELD { "" } else { path };
-                let field = join(prefix, &k.replace('\0', NUL_ESCAPED));
-                if k.contains('\0') {
-                    return refuse(field);
-                }
-                walk(item, &field)
-            }),
-            _ => Ok(()),
-        }
-    }
-    walk(body, BODY_FIELD)
-}
 
 /// The last segment of a field path: what messages call the field.
 pub(crate) fn leaf(field: &str) -> &str {
@@ -161,37 +131,7 @@ pub(crate) fn as_str<'a>(value: &'a Value, field: &str) -> Result<&'a str, Field
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::testdata::*;
-    #[test]
-    fn nul_is_refused_where_it_is() {
-        use serde_json::json;
-        assert_eq!(
-            reject_nul(&json!({"name": "ok", "targets": [{"n": 1}]})),
-            Ok(())
-        );
-        assert_eq!(
-            reject_nul(&json!("a\u{0}b")),
-            Err(fe(
-                "body",
-                "body must not contain the NUL character (\\u0000)"
-            ))
-        );
-        assert_eq!(
-            reject_nul(&json!({"targets": [{"parameters": {"host": "h\u{0}"}}]})),
-            Err(fe(
-                "targets[0].parameters.host",
-                "host must not contain the NUL character (\\u0000)"
-            ))
-        );
-        assert_eq!(
-            reject_nul(&json!({"parameters": {"a\u{0}b": 1}})),
-            Err(fe(
-                "parameters.a\\u0000b",
-                "a\\u0000b must not contain the NUL character (\\u0000)"
-            ))
-        );
-    }
 
     #[test]
     fn field_error_display() {

@@ -34,7 +34,7 @@ pub use crns::{account_crn, format_id, tenant_crn};
 pub use endpoints::{
     HOST_LABEL_MAX_CHARS, HOST_MAX_CHARS, PORT_MAX, PORT_MIN, validate_host, validate_port,
 };
-pub use field::{BODY_FIELD, FieldError, SpecError, reject_nul};
+pub use field::{BODY_FIELD, FieldError, SpecError};
 pub use merge_patch::{PatchedTarget, apply_target_patch};
 pub use names::{NAME_MAX_CHARS, validate_name};
 pub use sinks::{CRN_MAX_CHARS, TargetType, UnknownTargetType, sink_type};

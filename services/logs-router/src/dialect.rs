@@ -85,7 +85,10 @@ pub fn unstorable_error(found: &Unstorable) -> IbmError {
     let message = found.to_string();
     let (code, target) = match found {
         Unstorable::Body(path) => (code::INCORRECT_FIELD, Some(Target::field(path.clone()))),
-        Unstorable::Query(name) => (code::INCORRECT_PARAMETER, Some(Target::parameter(name.clone()))),
+        Unstorable::Query(name) => (
+            code::INCORRECT_PARAMETER,
+            Some(Target::parameter(name.clone())),
+        ),
         Unstorable::Path => (code::INCORRECT_PARAMETER, None),
         Unstorable::Header(name) => (
             code::INCORRECT_OR_MISSING_HEADER,

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, IF_MATCH, IF_NONE_MATCH};
 use actix_web::{HttpMessage, HttpRequest, web};
-use domain_routing::SpecError;
 use domain_routing::etag::Condition;
 use errors::ibm::{IbmError, Target, code};
 use serde_json::Value;
@@ -14,41 +13,16 @@ use crate::handlers::errors::ApiError;
 
 pub const API_VERSION: &str = "IBM-API-Version";
 
-/// The checks every API call starts with: a valid `X-Trace-ID` when one was sent, `IBM-API-Version`, and no NUL
-/// in the query (no text column can hold one).
+/// The checks every API call starts with: a valid `X-Trace-ID` when one was sent, `IBM-API-Version`, and nothing
+/// the boundary guard found that no column can hold (a NUL in the path, the query, a header or the body).
 pub fn preflight(req: &HttpRequest) -> Result<(), IbmError> {
     trace_id(req)?;
     api_version(req)?;
-    query_text(req)?;
     // What the boundary guard (`platform::guard`) found that no column can store: the path, a header or the body.
     if let Some(found) = req.extensions().get::<platform::dialect::Unstorable>() {
         return Err(crate::dialect::unstorable_error(found));
     }
     Ok(())
-}
-
-/// The query's names and values hold no NUL (`%00`): a 400 naming the parameter.
-fn query_text(req: &HttpRequest) -> Result<(), IbmError> {
-    let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(req.query_string()) else {
-        return Ok(()); // a malformed query string is the Query extractor's to refuse
-    };
-    match pairs
-        .iter()
-        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
-    {
-        None => Ok(()),
-        Some((k, _)) => {
-            let name = k.replace('\0', domain_routing::field::NUL_ESCAPED);
-            Err(IbmError::new(
-                StatusCode::BAD_REQUEST,
-                code::INCORRECT_PARAMETER,
-                format!(
-                    "The query parameter '{name}' must not contain the NUL character (\\u0000)."
-                ),
-            )
-            .with_target(Target::parameter(name)))
-        }
-    }
 }
 
 /// A sent `X-Trace-ID` that is not a UUID (the middleware marked it) is a 400.
@@ -212,6 +186,5 @@ pub async fn body(
 ) -> Result<Value, ApiError> {
     content_type(req, merge_patch)?;
     let value = json_body(&read_body(payload, crate::MAX_BODY_BYTES).await?)?;
-    domain_routing::reject_nul(&value).map_err(SpecError::Field)?;
     Ok(value)
 }
