@@ -95,7 +95,7 @@ log "service-logs on $SL_ADDR, logs-router on $LR_ADDR (logs in $OUT)"
 
 token() { AUTH_HS256_SECRET="$SECRET" "$SL_BIN" token --sub schemathesis --account "$ACCOUNT" "$@"; }
 SL_TOKEN=$(token --permission service-logs.log.create --permission service-logs.log.read \
-  --permission service-logs.log.read-internal --permission service-logs.log.delete)
+  --permission service-logs.log.read-internal --permission service-logs.log.delete --permission service-logs.cluster.manage)
 LR_TOKEN=$(token --permission logs-router.tenant.read --permission logs-router.tenant.create \
   --permission logs-router.tenant.update --permission logs-router.tenant.delete)
 
