@@ -24,7 +24,7 @@ const IDEMPOTENCY_KEY_MAX: usize = 255;
 #[utoipa::path(
     post, path = "/api/service_logs/v1/cluster_logs", tag = "cluster_logs",
     request_body(content = ClusterLogRequest, description = "severity, service_name, summary and one of cluster_id/cluster_uuid are required"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create: the same key and body answer the first 201 again")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe create: the same key and body answer the first 201 again")),
     responses(
         (status = 201, description = "Created", body = ClusterLog),
         (status = 400, description = "Invalid body", body = Error),
