@@ -25,7 +25,7 @@ fn ids(path: &(String, String)) -> Result<(Uuid, Uuid), IbmError> {
 /// List a tenant's targets.
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/targets", tag = "targets", operation_id = "list_targets",
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
-           ("name" = Option<String>, Query, description = "Only the target with exactly this name"),
+           ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$", description = "Only the target with exactly this name"),
            ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 200, description = "The targets, oldest first", body = TargetList),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),

@@ -15,7 +15,7 @@ use domain_routing::{parse_new_tenant, parse_tenant_patch, tenant_crn};
 
 /// List the tenants of the caller's account.
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", operation_id = "list_tenants",
-    params(("name" = Option<String>, Query, description = "Only the tenant with exactly this name"),
+    params(("name" = Option<String>, Query, pattern = r"^[^\u0000]*$", description = "Only the tenant with exactly this name"),
            ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 200, description = "The tenants, oldest first", body = TenantList),
               (status = 400, description = "Bad header", body = ErrorEnvelope), CommonErrors),
