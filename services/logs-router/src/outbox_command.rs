@@ -109,7 +109,7 @@ async fn requeue(
         .transaction::<_, diesel::result::Error, _>(async |conn| {
             let rows = outbox::requeue_parked(conn, event_id).await?;
             for row in &rows {
-                outbox::insert(conn, &admin_event(row, &initiator, &reason, &region)).await?;
+                outbox::insert(conn, &admin_event(row, initiator, reason, region)).await?;
             }
             Ok(rows)
         })

@@ -100,7 +100,7 @@ async fn read(
 
 /// Add a target to a tenant.
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/targets", tag = "targets", operation_id = "create_target",
-    request_body(content = std::collections::HashMap<String, serde_json::Value>, description = "{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}", content_type = "application/json"),
+    request_body(content = serde_json::Value, description = "{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}", content_type = "application/json"),
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 201, description = "Created", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
@@ -138,7 +138,7 @@ pub async fn create(
 
 /// Change a target (JSON merge patch of name, log_sink_crn, parameters).
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/targets/{target_id}", tag = "targets", operation_id = "update_target",
-    request_body(content = std::collections::HashMap<String, serde_json::Value>, description = "A JSON merge patch of name, log_sink_crn and parameters (host, port, access_credential)", content_type = "application/merge-patch+json"),
+    request_body(content = serde_json::Value, description = "A JSON merge patch of name, log_sink_crn and parameters (host, port, access_credential)", content_type = "application/merge-patch+json"),
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
            ("If-Match" = String, Header, description = "The target's ETag, as returned (or *)"),

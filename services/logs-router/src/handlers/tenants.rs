@@ -39,7 +39,7 @@ pub async fn list(
 
 /// Create a tenant with its targets.
 #[utoipa::path(post, path = "/v1/tenants", tag = "tenants", operation_id = "create_tenant",
-    request_body(content = std::collections::HashMap<String, serde_json::Value>, description = "{\"name\", \"targets\": [{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}]}", content_type = "application/json"),
+    request_body(content = serde_json::Value, description = "{\"name\", \"targets\": [{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}]}", content_type = "application/json"),
     params(("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 201, description = "Created", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field", body = ErrorEnvelope),
@@ -113,7 +113,7 @@ pub async fn get(call: Call, path: web::Path<String>) -> Result<HttpResponse, Ib
 
 /// Rename a tenant (only `name` may change).
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "update_tenant",
-    request_body(content = std::collections::HashMap<String, serde_json::Value>, description = "{\"name\": \"...\"}", content_type = "application/merge-patch+json"),
+    request_body(content = serde_json::Value, description = "{\"name\": \"...\"}", content_type = "application/merge-patch+json"),
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("If-Match" = String, Header, description = "The tenant's ETag, as returned (or *)"),
            ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
