@@ -1,5 +1,6 @@
 //! The second issuer with real RS256 tokens shaped like Kubernetes' projected ServiceAccount tokens, verified
 //! from a JWKS file (the fixture keys of crates/testkit/fixtures).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 use auth::{AuthConfig, AuthError, ServiceAccountIssuer, Verifier};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};

@@ -1,4 +1,5 @@
 //! `logs-router outbox`, run as the binary an operator runs, against a real database.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 
 use std::path::Path;
 use std::process::Output;
