@@ -7,9 +7,10 @@
 #   3. logs-router against its own /openapi.json,
 #
 # each with every check (`--checks all`) and every phase (examples, coverage, fuzzing, stateful), bounded by
-# SCHEMATHESIS_MAX_TIME seconds a run (default 60). Fails when any run reports a failure.
+# SCHEMATHESIS_MAX_TIME seconds a run (default 60). Fails when any run reports a failure. A run's per-operation
+# exceptions (each with its reason) are in scripts/schemathesis/<run>.toml.
 #
-# Environment (all optional): SCHEMATHESIS_MAX_TIME, SCHEMATHESIS_WORKERS (default 2), SCHEMATHESIS_RUNS (a subset of
+# Environment (all optional): SCHEMATHESIS_MAX_TIME, SCHEMATHESIS_WORKERS (default 1), SCHEMATHESIS_RUNS (a subset of
 # "logs-live logs-own router", default all three), CARGO, CARGO_TARGET_DIR, SCHEMATHESIS_SKIP_BUILD=1.
 set -euo pipefail
 
@@ -20,7 +21,9 @@ SCHEMATHESIS_VERSION=4.32.5
 CARGO=${CARGO:-cargo}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 MAX_TIME=${SCHEMATHESIS_MAX_TIME:-60}
-WORKERS=${SCHEMATHESIS_WORKERS:-2}
+# One worker: with two, schemathesis 4.32.5 races importing its coverage module (KeyError, "AST constructor
+# recursion depth mismatch" runtime errors).
+WORKERS=${SCHEMATHESIS_WORKERS:-1}
 RUNS=${SCHEMATHESIS_RUNS:-logs-live logs-own router}
 SECRET=schemathesis-secret-$$
 OUT=$TARGET_DIR/schemathesis
@@ -95,7 +98,7 @@ log "service-logs on $SL_ADDR, logs-router on $LR_ADDR (logs in $OUT)"
 
 token() { AUTH_HS256_SECRET="$SECRET" "$SL_BIN" token --sub schemathesis --account "$ACCOUNT" "$@"; }
 SL_TOKEN=$(token --permission service-logs.log.create --permission service-logs.log.read \
-  --permission service-logs.log.read-internal --permission service-logs.log.delete)
+  --permission service-logs.log.read-internal --permission service-logs.log.delete --permission service-logs.cluster.manage)
 LR_TOKEN=$(token --permission logs-router.tenant.read --permission logs-router.tenant.create \
   --permission logs-router.tenant.update --permission logs-router.tenant.delete)
 
@@ -104,8 +107,11 @@ FAILED=()
 run() {
   local name=$1 token=$2 location=$3
   shift 3
+  # A run's config file enables every check itself: `--checks all` would override its per-operation exceptions.
+  local config=(--config-file "scripts/schemathesis/$name.toml") checks=()
+  [ -f "scripts/schemathesis/$name.toml" ] || { config=(); checks=(--checks all); }
   log "schemathesis: $name ($location, at most ${MAX_TIME}s)"
-  if ! schemathesis run "$location" --checks all --phases examples,coverage,fuzzing,stateful \
+  if ! schemathesis "${config[@]}" run "$location" "${checks[@]}" --phases examples,coverage,fuzzing,stateful \
     --max-time "$MAX_TIME" --workers "$WORKERS" --request-timeout 10 --seed 1 \
     -H "Authorization: Bearer $token" --report junit --report-dir "$OUT/$name" "$@"; then
     FAILED+=("$name")

@@ -4,6 +4,7 @@
 //! the request-context middleware, health endpoints, the OpenAPI bearer scheme and the command line.
 
 pub mod access;
+pub mod allow;
 pub mod cli;
 pub mod db;
 pub mod dialect;

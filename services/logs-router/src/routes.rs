@@ -3,6 +3,9 @@
 
 use actix_web::web;
 
+use platform::allow::method_not_allowed;
+
+use crate::dialect::Ibm;
 use crate::handlers::{targets, tenants};
 
 pub const API_BASE: &str = "/v1";
@@ -13,24 +16,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/tenants")
                     .route(web::get().to(tenants::list))
-                    .route(web::post().to(tenants::create)),
+                    .route(web::post().to(tenants::create))
+                    .default_service(method_not_allowed::<Ibm>("GET, POST")),
             )
             .service(
                 web::resource("/tenants/{tenant_id}")
                     .route(web::get().to(tenants::get))
                     .route(web::patch().to(tenants::update))
-                    .route(web::delete().to(tenants::delete)),
+                    .route(web::delete().to(tenants::delete))
+                    .default_service(method_not_allowed::<Ibm>("GET, PATCH, DELETE")),
             )
             .service(
                 web::resource("/tenants/{tenant_id}/targets")
                     .route(web::get().to(targets::list))
-                    .route(web::post().to(targets::create)),
+                    .route(web::post().to(targets::create))
+                    .default_service(method_not_allowed::<Ibm>("GET, POST")),
             )
             .service(
                 web::resource("/tenants/{tenant_id}/targets/{target_id}")
                     .route(web::get().to(targets::get))
                     .route(web::patch().to(targets::update))
-                    .route(web::delete().to(targets::delete)),
+                    .route(web::delete().to(targets::delete))
+                    .default_service(method_not_allowed::<Ibm>("GET, PATCH, DELETE")),
             ),
     );
 }

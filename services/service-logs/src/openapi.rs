@@ -5,7 +5,8 @@ use utoipa::OpenApi;
 
 use crate::handlers::{clusters, logs, metadata, owners, warehouse};
 use crate::wire::{
-    ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, Error, Metadata, WarehouseCount,
+    ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Error,
+    Metadata, WarehouseCount,
 };
 
 #[derive(OpenApi)]
@@ -19,7 +20,7 @@ use crate::wire::{
         metadata::get,
         warehouse::count, warehouse::remove,
     ),
-    components(schemas(ClusterLog, ClusterLogList, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error)),
+    components(schemas(ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

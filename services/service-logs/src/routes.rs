@@ -3,39 +3,55 @@
 
 use actix_web::web;
 
+use platform::allow::method_not_allowed;
+
+use crate::dialect::Ocm;
 use crate::handlers::{clusters, logs, metadata, owners, warehouse};
 use crate::wire::API_BASE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(API_BASE)
-            .route("", web::get().to(metadata::get))
+            .service(
+                web::resource("")
+                    .route(web::get().to(metadata::get))
+                    .default_service(method_not_allowed::<Ocm>("GET")),
+            )
             .service(
                 web::resource("/cluster_logs")
                     .route(web::post().to(logs::create))
-                    .route(web::get().to(logs::list)),
+                    .route(web::get().to(logs::list))
+                    .default_service(method_not_allowed::<Ocm>("GET, POST")),
             )
             .service(
                 web::resource("/cluster_logs/{id}")
                     .route(web::get().to(logs::get))
-                    .route(web::delete().to(logs::delete)),
+                    .route(web::delete().to(logs::delete))
+                    .default_service(method_not_allowed::<Ocm>("GET, DELETE")),
             )
             // Before `/clusters/{uuid}/cluster_logs` would not matter (different depth), but keep literal first.
-            .service(web::resource("/clusters/cluster_logs").route(web::get().to(clusters::by_ids)))
+            .service(
+                web::resource("/clusters/cluster_logs")
+                    .route(web::get().to(clusters::by_ids))
+                    .default_service(method_not_allowed::<Ocm>("GET")),
+            )
             .service(
                 web::resource("/clusters/{uuid}/cluster_logs")
-                    .route(web::get().to(clusters::by_uuid)),
+                    .route(web::get().to(clusters::by_uuid))
+                    .default_service(method_not_allowed::<Ocm>("GET")),
             )
             .service(
                 web::resource("/clusters/{cluster_uuid}/owner")
                     .route(web::put().to(owners::put))
                     .route(web::get().to(owners::get))
-                    .route(web::delete().to(owners::delete)),
+                    .route(web::delete().to(owners::delete))
+                    .default_service(method_not_allowed::<Ocm>("GET, PUT, DELETE")),
             )
             .service(
                 web::resource("/warehouse")
                     .route(web::get().to(warehouse::count))
-                    .route(web::delete().to(warehouse::remove)),
+                    .route(web::delete().to(warehouse::remove))
+                    .default_service(method_not_allowed::<Ocm>("GET, DELETE")),
             ),
     );
 }

@@ -155,6 +155,46 @@ impl ClusterOwner {
     }
 }
 
+/// The body of `POST /cluster_logs` (documentation only: `domain_logs::service_log::LogInput` reads it). Fields
+/// the server sets (`id`, `kind`, `href`, `created_*`, ...) are ignored when sent; `null` counts as absent. One of
+/// `cluster_id` and `cluster_uuid` must be non-blank (a rule the document cannot state). The patterns say what
+/// the service refuses: blank required text, and NUL (`\u0000`), which no text column can store.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterLogRequest {
+    #[schema(
+        pattern = r"^(Debug|Info|Warning|Error|Fatal|Major|Critical|Important|Moderate|Low)$"
+    )]
+    pub severity: String,
+    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    pub service_name: String,
+    /// At most 255 characters.
+    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", max_length = 255)]
+    pub summary: String,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub cluster_uuid: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub cluster_id: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub subscription_id: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub account_id: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub description: Option<String>,
+    pub internal_only: Option<bool>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub log_type: Option<String>,
+    pub doc_references: Option<Vec<String>>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub event_stream_id: Option<String>,
+    /// RFC 3339; the server's time when absent or empty.
+    #[schema(
+        pattern = r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
+    pub timestamp: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
+    pub username: Option<String>,
+}
+
 /// The body of `PUT .../owner` (documentation only: `domain_logs::owner::OwnerInput` reads it).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClusterOwnerRequest {

@@ -24,9 +24,9 @@ fn ids(path: &(String, String)) -> Result<(Uuid, Uuid), IbmError> {
 
 /// List a tenant's targets.
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/targets", tag = "targets", operation_id = "list_targets",
-    params(("tenant_id" = String, Path, description = "Tenant id (UUID, any case)"),
-           ("name" = Option<String>, Query, description = "Only the target with exactly this name"),
-           ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
+    params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
+           ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$", description = "Only the target with exactly this name"),
+           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 200, description = "The targets, oldest first", body = TargetList),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope), CommonErrors),
@@ -46,9 +46,9 @@ pub async fn list(
 
 /// Read one target.
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/targets/{target_id}", tag = "targets", operation_id = "get_target",
-    params(("tenant_id" = String, Path, description = "Tenant id (UUID, any case)"),
-           ("target_id" = String, Path, description = "Target id (UUID, any case)"),
-           ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
+    params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
+           ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
+           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 200, description = "The target", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant or target", body = ErrorEnvelope), CommonErrors),
@@ -101,8 +101,8 @@ async fn read(
 /// Add a target to a tenant.
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/targets", tag = "targets", operation_id = "create_target",
     request_body(content = serde_json::Value, description = "{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}", content_type = "application/json"),
-    params(("tenant_id" = String, Path, description = "Tenant id (UUID, any case)"),
-           ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
+    params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
+           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 201, description = "Created", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field, id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope),
@@ -139,10 +139,10 @@ pub async fn create(
 /// Change a target (JSON merge patch of name, log_sink_crn, parameters).
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/targets/{target_id}", tag = "targets", operation_id = "update_target",
     request_body(content = serde_json::Value, description = "A JSON merge patch of name, log_sink_crn and parameters (host, port, access_credential)", content_type = "application/merge-patch+json"),
-    params(("tenant_id" = String, Path, description = "Tenant id (UUID, any case)"),
-           ("target_id" = String, Path, description = "Target id (UUID, any case)"),
+    params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
+           ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
            ("If-Match" = String, Header, description = "The target's ETag, as returned (or *)"),
-           ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
+           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 200, description = "The changed target", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field, id or header, or a type change with two targets (update_failed)", body = ErrorEnvelope),
               (status = 404, description = "No such tenant or target", body = ErrorEnvelope),
@@ -192,10 +192,10 @@ pub async fn update(
 
 /// Delete a target (not the tenant's last).
 #[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/targets/{target_id}", tag = "targets", operation_id = "delete_target",
-    params(("tenant_id" = String, Path, description = "Tenant id (UUID, any case)"),
-           ("target_id" = String, Path, description = "Target id (UUID, any case)"),
-           ("If-Match" = Option<String>, Header, description = "Delete only if the ETag matches"),
-           ("IBM-API-Version" = Option<String>, Header, description = "API version date, YYYY-MM-DD")),
+    params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
+           ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "Delete only if the ETag matches"),
+           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
     responses((status = 204, description = "Deleted"),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant or target", body = ErrorEnvelope),

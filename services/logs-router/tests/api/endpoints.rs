@@ -681,3 +681,33 @@ async fn error_wording_follows_ibms_examples() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_answers_405_with_allow_listing_the_resources_methods() {
+    let app = spawn().await;
+    let t = app.tenant("t1", true).await;
+    let id = s(&t["id"]);
+    let gid = s(&t["targets"][0]["id"]);
+    for (method, path, allow) in [
+        (Method::PUT, tenants_path(), "GET, POST"),
+        (Method::TRACE, tenant_path(&id), "GET, PATCH, DELETE"),
+        (Method::PUT, targets_path(&id), "GET, POST"),
+        (Method::POST, target_path(&id, &gid), "GET, PATCH, DELETE"),
+    ] {
+        let r = app
+            .request(method.clone(), &path, Some(&app.admin), &[], None)
+            .await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(r.header("allow"), Some(allow), "{method} {path}");
+        assert_eq!(
+            r.error(),
+            ibm_error(
+                405,
+                "method_not_allowed",
+                "The method is not allowed on this resource",
+                None
+            ),
+            "{method} {path}"
+        );
+    }
+}

@@ -14,7 +14,7 @@ use crate::wire::{ClusterLogList, Error};
     params(
         ("cluster_id" = Option<String>, Query, description = "Internal cluster id"),
         ("cluster_uuid" = Option<String>, Query, description = "External cluster id; with both, a log matching either is returned"),
-        ("page" = Option<i64>, Query), ("size" = Option<i64>, Query), ("orderBy" = Option<String>, Query),
+        ("page" = Option<i64>, Query, minimum = 1), ("size" = Option<i64>, Query, minimum = -1), ("orderBy" = Option<String>, Query),
         ("order" = Option<String>, Query), ("search" = Option<String>, Query), ("fields" = Option<String>, Query),
         ("format" = Option<String>, Query),
     ),
@@ -45,7 +45,7 @@ pub async fn by_ids(pool: Pool, caller: Caller, params: Params) -> Result<HttpRe
     get, path = "/api/service_logs/v1/clusters/{uuid}/cluster_logs", tag = "clusters",
     params(
         ("uuid" = String, Path, description = "External cluster id"),
-        ("page" = Option<i64>, Query), ("size" = Option<i64>, Query), ("orderBy" = Option<String>, Query),
+        ("page" = Option<i64>, Query, minimum = 1), ("size" = Option<i64>, Query, minimum = -1), ("orderBy" = Option<String>, Query),
         ("order" = Option<String>, Query), ("search" = Option<String>, Query), ("fields" = Option<String>, Query),
         ("format" = Option<String>, Query),
     ),

@@ -15,7 +15,7 @@ use crate::listing::{ClusterScope, ListQuery};
 use crate::store;
 use crate::store::idempotency::{self, Outcome};
 use crate::store::rows::LogRow;
-use crate::wire::{ClusterLog, ClusterLogList, Error};
+use crate::wire::{ClusterLog, ClusterLogList, ClusterLogRequest, Error};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 const IDEMPOTENCY_KEY_MAX: usize = 255;
@@ -23,8 +23,8 @@ const IDEMPOTENCY_KEY_MAX: usize = 255;
 /// Create a new log record.
 #[utoipa::path(
     post, path = "/api/service_logs/v1/cluster_logs", tag = "cluster_logs",
-    request_body(content = ClusterLog, description = "severity, service_name, summary and one of cluster_id/cluster_uuid are required"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create: the same key and body answer the first 201 again")),
+    request_body(content = ClusterLogRequest, description = "severity, service_name, summary and one of cluster_id/cluster_uuid are required"),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe create: the same key and body answer the first 201 again")),
     responses(
         (status = 201, description = "Created", body = ClusterLog),
         (status = 400, description = "Invalid body", body = Error),
@@ -142,14 +142,14 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {
 #[utoipa::path(
     get, path = "/api/service_logs/v1/cluster_logs", tag = "cluster_logs",
     params(
-        ("page" = Option<i64>, Query, description = "Page number, from 1"),
-        ("size" = Option<i64>, Query, description = "Items per page (default 100; -1 or above 65500 mean 65500; 0 only counts)"),
+        ("page" = Option<i64>, Query, minimum = 1, description = "Page number, from 1"),
+        ("size" = Option<i64>, Query, minimum = -1, description = "Items per page (default 100; -1 or above 65500 mean 65500; 0 only counts)"),
         ("orderBy" = Option<String>, Query, description = "Comma-separated 'field [asc|desc]'; default newest first"),
         ("order" = Option<String>, Query, description = "Same as orderBy (the Go SDK's name)"),
         ("search" = Option<String>, Query, description = "Tree-search-language filter, e.g. service_name = 'x' and internal_only = 'true'"),
         ("fields" = Option<String>, Query, description = "Comma-separated fields to return (id, kind, href always)"),
         ("format" = Option<String>, Query, description = "json (default) or csv"),
-        ("fetchAccounts" = Option<bool>, Query, description = "Accepted and ignored"),
+        ("fetchAccounts" = Option<String>, Query, description = "Accepted and ignored (any value)"),
     ),
     responses(
         (status = 200, description = "A page of logs (or CSV with format=csv)", body = ClusterLogList),

@@ -24,6 +24,7 @@ fn not_found(uuid: &str) -> OcmError {
         (status = 400, description = "Invalid body", body = Error),
         (status = 401, description = "Not authenticated", body = Error),
         (status = 403, description = "Lacks service-logs.cluster.manage", body = Error),
+        (status = 404, description = "An empty cluster id (no such path)", body = Error),
         (status = 415, description = "Not JSON", body = Error),
         (status = 503, description = "Database unavailable", body = Error),
     ),

@@ -322,3 +322,79 @@ async fn injection_text_inside_a_literal_is_only_data() {
     );
     assert_eq!(app.count_rows().await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_answers_405_with_allow_listing_the_resources_methods() {
+    let app = spawn().await;
+    let id = app.create(log("u1", "existing")).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for (method, path, allow) in [
+        (Method::PUT, String::new(), "GET"),
+        (Method::PUT, "/cluster_logs".to_owned(), "GET, POST"),
+        (Method::PATCH, format!("/cluster_logs/{id}"), "GET, DELETE"),
+        (Method::POST, "/clusters/cluster_logs".to_owned(), "GET"),
+        (
+            Method::DELETE,
+            "/clusters/u1/cluster_logs".to_owned(),
+            "GET",
+        ),
+        (
+            Method::POST,
+            "/clusters/u1/owner".to_owned(),
+            "GET, PUT, DELETE",
+        ),
+        (Method::TRACE, "/warehouse".to_owned(), "GET, DELETE"),
+    ] {
+        let label = format!("{method} {BASE}{path}");
+        let reply = app
+            .raw(
+                app.req(method, &format!("{BASE}{path}"))
+                    .bearer_auth(&app.admin),
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), 405, "{label}: {}", reply.text);
+        assert_eq!(reply.header("allow"), Some(allow), "{label}");
+        assert_eq!(
+            reply.error(),
+            ocm_error(21, "The method is not allowed on this resource"),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_a_logs_text_is_refused_and_stores_nothing() {
+    let app = spawn().await;
+    let before = app.count_rows().await;
+    for (body, field) in [
+        (
+            r#"{"cluster_uuid":"u","severity":"Info","service_name":"s","summary":"a\u0000b"}"#,
+            "summary",
+        ),
+        (
+            r#"{"cluster_uuid":"u","severity":"Info","service_name":"s","summary":"x","doc_references":["\u0000"]}"#,
+            "doc_references",
+        ),
+    ] {
+        let reply = app
+            .raw(
+                app.req(Method::POST, &format!("{BASE}/cluster_logs"))
+                    .bearer_auth(&app.admin)
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), 400, "{body}: {}", reply.text);
+        assert_eq!(
+            reply.error(),
+            ocm_error(
+                8,
+                &format!("Field '{field}' must not contain the NUL character (\\u0000)")
+            ),
+            "{body}"
+        );
+    }
+    assert_eq!(app.count_rows().await, before);
+}
