@@ -62,42 +62,7 @@ fn text(v: Option<String>) -> String {
 }
 
 impl LogInput {
-    /// The first field holding a NUL (`\u0000`), which no text column can store.
-    fn nul_field(&self) -> Option<&'static str> {
-        let texts = [
-            ("cluster_uuid", &self.cluster_uuid),
-            ("cluster_id", &self.cluster_id),
-            ("subscription_id", &self.subscription_id),
-            ("account_id", &self.account_id),
-            ("severity", &self.severity),
-            ("service_name", &self.service_name),
-            ("summary", &self.summary),
-            ("description", &self.description),
-            ("log_type", &self.log_type),
-            ("event_stream_id", &self.event_stream_id),
-            ("timestamp", &self.timestamp),
-            ("username", &self.username),
-        ];
-        let has_nul = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains('\0'));
-        texts
-            .into_iter()
-            .find(|(_, v)| has_nul(v))
-            .map(|(name, _)| name)
-            .or_else(|| {
-                self.doc_references
-                    .iter()
-                    .flatten()
-                    .any(|r| r.contains('\0'))
-                    .then_some("doc_references")
-            })
-    }
-
     pub fn validate(self) -> Result<ValidLog, RuleError> {
-        if let Some(field) = self.nul_field() {
-            return Err(RuleError(format!(
-                "Field '{field}' must not contain the NUL character (\\u0000)"
-            )));
-        }
         let severity_text = text(self.severity);
         if severity_text.is_empty() {
             return Err(RuleError("Field 'severity' is required".into()));
@@ -197,24 +162,6 @@ mod tests {
             assert_eq!(
                 input(body).validate().err(),
                 Some(RuleError(reason.into())),
-                "{body}"
-            );
-        }
-        for (body, field) in [
-            (
-                r#"{"severity":"Info","service_name":"x","summary":"a\u0000b","cluster_id":"c"}"#,
-                "summary",
-            ),
-            (
-                r#"{"severity":"Info","service_name":"x","summary":"s","cluster_id":"c","doc_references":["ok","\u0000"]}"#,
-                "doc_references",
-            ),
-        ] {
-            assert_eq!(
-                input(body).validate().err(),
-                Some(RuleError(format!(
-                    "Field '{field}' must not contain the NUL character (\\u0000)"
-                ))),
                 "{body}"
             );
         }

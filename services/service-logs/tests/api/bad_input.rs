@@ -363,38 +363,3 @@ async fn a_wrong_method_answers_405_with_allow_listing_the_resources_methods() {
         );
     }
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_nul_in_a_logs_text_is_refused_and_stores_nothing() {
-    let app = spawn().await;
-    let before = app.count_rows().await;
-    for (body, field) in [
-        (
-            r#"{"cluster_uuid":"u","severity":"Info","service_name":"s","summary":"a\u0000b"}"#,
-            "summary",
-        ),
-        (
-            r#"{"cluster_uuid":"u","severity":"Info","service_name":"s","summary":"x","doc_references":["\u0000"]}"#,
-            "doc_references",
-        ),
-    ] {
-        let reply = app
-            .raw(
-                app.req(Method::POST, &format!("{BASE}/cluster_logs"))
-                    .bearer_auth(&app.admin)
-                    .header("content-type", "application/json")
-                    .body(body),
-            )
-            .await;
-        assert_eq!(reply.status.as_u16(), 400, "{body}: {}", reply.text);
-        assert_eq!(
-            reply.error(),
-            ocm_error(
-                8,
-                &format!("Field '{field}' must not contain the NUL character (\\u0000)")
-            ),
-            "{body}"
-        );
-    }
-    assert_eq!(app.count_rows().await, before);
-}
