@@ -51,50 +51,10 @@ SL_BIN=$TARGET_DIR/debug/service-logs
 LR_BIN=$TARGET_DIR/debug/logs-router
 { [ -x "$SL_BIN" ] && [ -x "$LR_BIN" ]; } || die "binaries not found under $TARGET_DIR/debug"
 
-# --- databases ------------------------------------------------------------------------------------
-ADMIN_URL=$(scripts/ensure-postgres.sh)
-psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
-SL_DB=schemathesis_logs_$$
-LR_DB=schemathesis_router_$$
-PIDS=()
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  psql_admin -c "DROP DATABASE IF EXISTS $SL_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  psql_admin -c "DROP DATABASE IF EXISTS $LR_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-SL_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$SL_DB")
-LR_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$LR_DB")
-
-# --- services -------------------------------------------------------------------------------------
-mkdir -p "$OUT"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  local addr=$1 pid=$2 label=$3 deadline=$((SECONDS + 60))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$addr/readyz" || true)" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || die "$label exited before it was ready; see $OUT/$label.log"
-    [ "$SECONDS" -lt "$deadline" ] || die "$label not ready within 60 s; see $OUT/$label.log"
-    sleep 0.3
-  done
-}
-COMMON=(-u SERVICE_LOGS_TOKEN_FILE -u AUTH_JWKS_URL -u AUTH_JWKS_FILE -u AUTH_ISSUER -u AUTH_AUDIENCE
-  -u OTEL_EXPORTER_OTLP_ENDPOINT AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
-SL_ADDR=127.0.0.1:$(free_port)
-env "${COMMON[@]}" DATABASE_URL="$SL_URL" BIND_ADDR="$SL_ADDR" "$SL_BIN" serve >"$OUT/service-logs.log" 2>&1 &
-PIDS+=($!)
-wait_ready "$SL_ADDR" "${PIDS[-1]}" service-logs
-LR_ADDR=127.0.0.1:$(free_port)
-env "${COMMON[@]}" DATABASE_URL="$LR_URL" BIND_ADDR="$LR_ADDR" SERVICE_LOGS_URL="http://$SL_ADDR" \
-  CREDENTIALS_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" "$LR_BIN" serve >"$OUT/logs-router.log" 2>&1 &
-PIDS+=($!)
-wait_ready "$LR_ADDR" "${PIDS[-1]}" logs-router
-log "service-logs on $SL_ADDR, logs-router on $LR_ADDR (logs in $OUT)"
+# --- services ---------------------------------------------------------------------------------------
+# shellcheck source=scripts/lib/stack.sh
+source scripts/lib/stack.sh
+stack_start schemathesis "$SL_BIN" "$LR_BIN"
 
 token() { AUTH_HS256_SECRET="$SECRET" "$SL_BIN" token --sub schemathesis --account "$ACCOUNT" "$@"; }
 SL_TOKEN=$(token --permission service-logs.log.create --permission service-logs.log.read \

@@ -53,51 +53,9 @@ SL_BIN=$TARGET_DIR/$PROFILE/service-logs
 LR_BIN=$TARGET_DIR/$PROFILE/logs-router
 { [ -x "$SL_BIN" ] && [ -x "$LR_BIN" ]; } || die "binaries not found under $TARGET_DIR/$PROFILE"
 
-ADMIN_URL=$(scripts/ensure-postgres.sh)
-psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
-SL_DB=soak_logs_$$
-LR_DB=soak_router_$$
-PIDS=()
-LOADS=()
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
-  for pid in "${LOADS[@]}" "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${LOADS[@]}" "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  psql_admin -c "DROP DATABASE IF EXISTS $SL_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  psql_admin -c "DROP DATABASE IF EXISTS $LR_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-SL_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$SL_DB")
-LR_URL=$(scripts/ensure-database.sh "$ADMIN_URL" "$LR_DB")
-
-mkdir -p "$OUT"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  local addr=$1 pid=$2 label=$3 deadline=$((SECONDS + 60))
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$addr/readyz" || true)" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || die "$label exited before it was ready; see $OUT/$label.log"
-    [ "$SECONDS" -lt "$deadline" ] || die "$label not ready within 60 s; see $OUT/$label.log"
-    sleep 0.3
-  done
-}
-COMMON=(-u SERVICE_LOGS_TOKEN_FILE -u AUTH_JWKS_URL -u AUTH_JWKS_FILE -u AUTH_ISSUER -u AUTH_AUDIENCE
-  -u OTEL_EXPORTER_OTLP_ENDPOINT AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
-SL_ADDR=127.0.0.1:$(free_port)
-env "${COMMON[@]}" DATABASE_URL="$SL_URL" BIND_ADDR="$SL_ADDR" "$SL_BIN" serve >"$OUT/service-logs.log" 2>&1 &
-PIDS+=($!)
-SL_PID=$!
-wait_ready "$SL_ADDR" "$SL_PID" service-logs
-LR_ADDR=127.0.0.1:$(free_port)
-env "${COMMON[@]}" DATABASE_URL="$LR_URL" BIND_ADDR="$LR_ADDR" SERVICE_LOGS_URL="http://$SL_ADDR" \
-  CREDENTIALS_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" TENANTS_PER_ACCOUNT=100000000 \
-  "$LR_BIN" serve >"$OUT/logs-router.log" 2>&1 &
-PIDS+=($!)
-LR_PID=$!
-wait_ready "$LR_ADDR" "$LR_PID" logs-router
+# shellcheck source=scripts/lib/stack.sh
+source scripts/lib/stack.sh
+stack_start soak "$SL_BIN" "$LR_BIN" TENANTS_PER_ACCOUNT=100000000
 
 SL_TOKEN=$(AUTH_HS256_SECRET=$SECRET "$SL_BIN" token --sub soak --account soak-1 --ttl 86400 \
   --permission service-logs.log.create --permission service-logs.log.read --permission service-logs.log.read-internal)
@@ -113,7 +71,7 @@ load() {
   BENCH_TOKEN=$SL_TOKEN BENCH_TOKENS_FILE=$OUT/router-tokens.txt BENCH_LOGS_CRN=$LOGS_CRN BENCH_CLUSTERS=1000 \
     BENCH_NAME_PREFIX="soak-$1" BENCH_WRK_OUT="$OUT/$1.wrk" \
     wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$BENCH/$2" "$3" >"$OUT/$1.wrk.txt" 2>&1 &
-  LOADS+=($!)
+  EXTRA_PIDS+=($!)
 }
 log "mixed load for ${DURATION}s: log creates, cluster pages, tenant creates ($CONNS connections each)"
 load create create.lua "http://$SL_ADDR"
@@ -124,8 +82,8 @@ sleep 60
 SL_RSS_1=$(rss_kib "$SL_PID")
 LR_RSS_1=$(rss_kib "$LR_PID")
 log "after 60 s: service-logs RSS ${SL_RSS_1} KiB, logs-router RSS ${LR_RSS_1} KiB"
-for pid in "${LOADS[@]}"; do wait "$pid" || die "wrk failed; see $OUT/*.wrk.txt"; done
-LOADS=()
+for pid in "${EXTRA_PIDS[@]}"; do wait "$pid" || die "wrk failed; see $OUT/*.wrk.txt"; done
+EXTRA_PIDS=()
 SL_RSS_2=$(rss_kib "$SL_PID")
 LR_RSS_2=$(rss_kib "$LR_PID")
 PENDING_END=$(psql -w -X -q -At -d "$LR_URL" -c 'SELECT count(*) FROM audit_outbox WHERE delivered_at IS NULL AND parked_at IS NULL')
