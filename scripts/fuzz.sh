@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make fuzz`: runs every cargo-fuzz target in fuzz/ for FUZZ_SECONDS each (default 600), one after the other, and
 # fails on the first crash. Findings are kept under fuzz/artifacts/<target>/; minimise one with
-# `cargo fuzz tmin <target> <file>` and add it to fuzz/regressions/<target>/ (the workspace tests replay those).
+# `cargo fuzz tmin <target> <file>` and add it to fuzz/regressions/<target>/: crates/fuzz-checks/tests/replay.rs replays every seed
+# and regression in `make test`. The properties themselves live in crates/fuzz-checks (one function per target).
 #
 # Environment (all optional): FUZZ_SECONDS, FUZZ_TARGETS (default: every target `cargo fuzz list` prints),
 # FUZZ_JOBS (default 1).
