@@ -68,8 +68,15 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
     })
 }
 
-/// Forgets expired idempotency keys every hour, for as long as the server runs.
-pub fn spawn_housekeeping(pool: DbPool) {
+/// Logs deleted per retention batch: a few thousand rows keep each transaction short (the cascade to
+/// `idempotency_keys` included) while a backlog of millions still goes in minutes.
+const RETENTION_BATCH: i64 = 5_000;
+/// The pause between two retention batches, so a large first purge leaves the database to the requests.
+const RETENTION_PAUSE: Duration = Duration::from_millis(50);
+
+/// Every hour, for as long as the server runs: forgets expired idempotency keys and, with `LOG_RETENTION_DAYS`,
+/// deletes the logs stored longer ago than that (in batches, each on a connection of its own, until none is left).
+pub fn spawn_housekeeping(pool: DbPool, log_retention_days: Option<u16>) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -85,6 +92,29 @@ pub fn spawn_housekeeping(pool: DbPool) {
                 Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
                 Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed"),
             }
+            if let Some(days) = log_retention_days {
+                match purge_past_retention(&pool, days).await {
+                    Ok(n) => tracing::info!(deleted = n, days, "logs past their retention deleted"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deleting logs past their retention failed")
+                    }
+                }
+            }
         }
     });
+}
+
+/// Deletes the logs stored more than `days` days ago, a batch at a time; returns how many went.
+pub async fn purge_past_retention(pool: &DbPool, days: u16) -> Result<u64, store::StoreError> {
+    let mut deleted = 0u64;
+    loop {
+        let mut conn = store::conn(pool).await?;
+        let n = store::retention::purge_batch(&mut conn, days, RETENTION_BATCH).await?;
+        drop(conn);
+        deleted += n as u64;
+        if (n as i64) < RETENTION_BATCH {
+            return Ok(deleted);
+        }
+        tokio::time::sleep(RETENTION_PAUSE).await;
+    }
 }

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
                 .await
                 .map_err(|e| e.to_string())?;
             tracing::info!(addr = %running.addr, "service-logs listening");
-            service_logs::spawn_housekeeping(running.pool.clone());
+            service_logs::spawn_housekeeping(running.pool.clone(), settings.log_retention_days);
             running.server.await.map_err(|e| e.to_string())
         },
     )

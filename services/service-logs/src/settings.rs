@@ -1,5 +1,5 @@
-//! The service's settings: the shared contract variables and the server's (`BIND_ADDR`, default `0.0.0.0:8000`;
-//! `HTTP_WORKERS`).
+//! The service's settings: the shared contract variables, the server's (`BIND_ADDR`, default `0.0.0.0:8000`;
+//! `HTTP_WORKERS`) and the service's own (`LOG_RETENTION_DAYS`).
 
 use clap::Args;
 use platform::server::ServerSettings;
@@ -14,4 +14,20 @@ pub struct Settings {
 
     #[command(flatten)]
     pub server: ServerSettings<Ocm>,
+
+    /// Days a log is kept after it was stored; older logs are deleted by the hourly housekeeping, in batches.
+    /// Unset (the default): logs are kept for ever.
+    #[arg(long, env = "LOG_RETENTION_DAYS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub log_retention_days: Option<u16>,
+}
+
+impl Settings {
+    /// Settings for a test server on `database_url`, tokens signed with `secret`, `workers` HTTP workers.
+    pub fn for_tests(database_url: &str, secret: &str, workers: usize) -> Self {
+        Settings {
+            common: CommonSettings::for_tests(database_url, secret),
+            server: ServerSettings::for_tests(workers),
+            log_retention_days: None,
+        }
+    }
 }

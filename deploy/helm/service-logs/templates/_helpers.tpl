@@ -131,6 +131,9 @@ LOG_FORMAT: {{ $c.logFormat | quote }}
 {{- if gt (int $c.databasePoolSize) 0 }}
 DATABASE_POOL_SIZE: {{ $c.databasePoolSize | quote }}
 {{- end }}
+{{- if gt (int $c.logRetentionDays) 0 }}
+LOG_RETENTION_DAYS: {{ $c.logRetentionDays | quote }}
+{{- end }}
 {{- with $c.auth.jwksUrl }}
 AUTH_JWKS_URL: {{ . | quote }}
 {{- end }}

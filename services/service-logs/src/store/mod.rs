@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod logs;
 pub mod owners;
+pub mod retention;
 pub mod rows;
 pub mod search;
 

@@ -135,10 +135,7 @@ async fn a_service_without_key_sources_refuses_to_start() {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/service-logs");
     let db = testkit::TestDb::create("service_logs", service_logs::MIGRATIONS, &dir).await;
-    let mut settings = service_logs::Settings {
-        common: platform::settings::CommonSettings::for_tests(&db.url, "x"),
-        server: platform::server::ServerSettings::for_tests(1),
-    };
+    let mut settings = service_logs::Settings::for_tests(&db.url, "x", 1);
     settings.common.auth_hs256_secret = None;
     let err = service_logs::build(&settings)
         .await

@@ -1,6 +1,5 @@
 //! Starting the app for a test and talking to it.
 
-use platform::settings::CommonSettings;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use service_logs::Settings;
@@ -57,10 +56,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     platform::telemetry::init_for_tests();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/service-logs");
     let db = TestDb::create("service_logs", service_logs::MIGRATIONS, &dir).await;
-    let mut settings = Settings {
-        common: CommonSettings::for_tests(&db.url, tokens::SECRET),
-        server: platform::server::ServerSettings::for_tests(2),
-    };
+    let mut settings = Settings::for_tests(&db.url, tokens::SECRET, 2);
     settings.common.run_migrations = false; // the template is migrated
     adjust(&mut settings);
     let running = service_logs::build(&settings).await.unwrap();

@@ -12,3 +12,4 @@ mod idempotency;
 mod lists;
 mod ops;
 mod owners;
+mod retention;
