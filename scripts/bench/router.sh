@@ -102,5 +102,7 @@ part_router() {
     "$ACCOUNTS" "$PATCH_TENANTS" >>"$RESULTS"
   report_ratios tenant-create target-patch
   stop_service logs-router
+  start_router logs-router-restart "$ROUTER_DB" http://127.0.0.1:1
+  stop_service logs-router-restart
   drop_database logs_router_bench
 }
