@@ -103,8 +103,8 @@ docker-lint: deploy-tools
 
 workflow-lint: deploy-tools
 	"$(DEPLOY_VENV)/bin/actionlint" -shellcheck "$$(command -v shellcheck)" .github/workflows/*.yml
-	shellcheck deploy/scripts/*.sh deploy/prometheus/*.sh
-	@echo "workflow-lint: $(words $(wildcard .github/workflows/*.yml)) workflow(s) and $(words $(wildcard deploy/scripts/*.sh deploy/prometheus/*.sh)) script(s) clean"
+	shellcheck -x deploy/scripts/*.sh deploy/prometheus/*.sh scripts/*.sh scripts/lib/*.sh scripts/bench/*.sh .ci/run
+	@echo "workflow-lint: $(words $(wildcard .github/workflows/*.yml)) workflow(s) and $(words $(wildcard deploy/scripts/*.sh deploy/prometheus/*.sh scripts/*.sh scripts/lib/*.sh scripts/bench/*.sh) .ci/run) script(s) clean"
 
 deploy-lint: helm-lint docker-lint workflow-lint
 
