@@ -29,12 +29,9 @@ die() {
   printf 'soak: error: %s\n' "$*" >&2
   exit 1
 }
-need() {
-  command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then die "$1 is missing (apt-get install $2)"; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 \
-    || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; }
-}
+
+# shellcheck source=scripts/lib/stack.sh
+source scripts/lib/stack.sh
 need wrk wrk
 need curl curl
 need psql postgresql-client
@@ -53,8 +50,6 @@ SL_BIN=$TARGET_DIR/$PROFILE/service-logs
 LR_BIN=$TARGET_DIR/$PROFILE/logs-router
 { [ -x "$SL_BIN" ] && [ -x "$LR_BIN" ]; } || die "binaries not found under $TARGET_DIR/$PROFILE"
 
-# shellcheck source=scripts/lib/stack.sh
-source scripts/lib/stack.sh
 stack_start soak "$SL_BIN" "$LR_BIN" TENANTS_PER_ACCOUNT=100000000
 
 SL_TOKEN=$(AUTH_HS256_SECRET=$SECRET "$SL_BIN" token --sub soak --account soak-1 --ttl 86400 \

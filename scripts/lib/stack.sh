@@ -6,7 +6,16 @@
 #   stack_start <db-prefix> <service-logs binary> <logs-router binary> [VAR=value for the router...]
 #
 # sets ADMIN_URL, SL_URL, LR_URL (the databases), SL_ADDR, LR_ADDR (host:port), SL_PID, LR_PID. Processes the caller
-# starts itself go into EXTRA_PIDS to be stopped first on exit. `psql_admin` runs SQL as the admin role.
+# starts itself go into EXTRA_PIDS to be stopped first on exit. `psql_admin` runs SQL as the admin role; `need`
+# installs a missing tool.
+
+# need <command> <Debian package>: installs the package when the command is missing (as root with apt-get).
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then die "$1 is missing (apt-get install $2)"; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 \
+    || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; }
+}
 
 EXTRA_PIDS=()
 STACK_PIDS=()
