@@ -121,7 +121,7 @@ async fn refresh_tenant_etag(
     mut targets: Vec<TargetRow>,
     trace_id: &str,
 ) -> Result<TenantWithTargets, StoreError> {
-    targets.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+    targets.sort_by_key(|t| (t.created_at, t.id));
     tenant.etag = etag::tenant(&tenant.facts(&targets));
     tenant.trace_id = trace_id.to_owned();
     Cached(
