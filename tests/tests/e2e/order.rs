@@ -106,6 +106,7 @@ async fn each_accounts_events_are_stored_in_the_order_they_happened() {
         "e2e: delivered by router 0 and 1: {delivered:?}; service-logs answered {} bulk creates",
         stack.bulk_posts()
     );
+    assert!(stack.bulk_posts() > 0, "delivered through the bulk create");
     assert_eq!(
         delivered.iter().sum::<u64>(),
         (ACCOUNTS * PER_ACCOUNT) as u64,

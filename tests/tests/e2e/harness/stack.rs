@@ -188,21 +188,6 @@ impl Stack {
         items(&page)
     }
 
-    /// How many `POST /cluster_logs` service-logs answered 201 (its request log lines, over all its runs): a
-    /// first store or an idempotent replay each count one.
-    pub fn stores_answered(&self) -> usize {
-        self.sl
-            .log_lines()
-            .iter()
-            .filter(|l| {
-                s(l, "message") == "request"
-                    && s(l, "method") == "POST"
-                    && s(l, "path") == format!("{SL_BASE}/cluster_logs")
-                    && l["status"] == json!(201)
-            })
-            .count()
-    }
-
     /// The value of the counter `audit_deliveries_total{outcome="<outcome>"}` in router `r`'s `/metrics`
     /// (0 when absent).
     pub async fn deliveries(&self, r: usize, outcome: &str) -> u64 {
