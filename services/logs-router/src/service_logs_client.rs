@@ -234,23 +234,30 @@ impl ServiceLogsClient {
         })
     }
 
+    /// One POST with the current token (and `Idempotency-Key: key` when given), in the current span's trace; the
+    /// error (no token, no answer) is worth a retry.
+    async fn post(
+        &self,
+        url: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> Result<reqwest::Response, String> {
+        let token = self.token.token().map_err(|e| e.to_string())?;
+        let mut req = self.http.post(url).bearer_auth(token);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.json(body)
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))
+    }
+
     /// Posts one service log with `Idempotency-Key: key`, in the current span's trace.
     pub async fn create_log(&self, key: &str, body: &Value) -> SendOutcome {
-        let token = match self.token.token() {
-            Ok(t) => t,
-            Err(e) => return SendOutcome::Retry(e.to_string()),
-        };
-        let sent = self
-            .http
-            .post(&self.url)
-            .bearer_auth(token)
-            .header("Idempotency-Key", key)
-            .json(body)
-            .send()
-            .await;
-        let res = match sent {
+        let res = match self.post(&self.url, Some(key), body).await {
             Ok(r) => r,
-            Err(e) => return SendOutcome::Retry(format!("no answer: {e}")),
+            Err(e) => return SendOutcome::Retry(e),
         };
         let status = res.status();
         if status == reqwest::StatusCode::CREATED {
@@ -268,20 +275,10 @@ impl ServiceLogsClient {
     /// Posts `items` (create bodies, each with its `idempotency_key`) in one bulk create, in the current span's
     /// trace.
     pub async fn create_logs(&self, items: &[Value]) -> BulkOutcome {
-        let token = match self.token.token() {
-            Ok(t) => t,
-            Err(e) => return BulkOutcome::Retry(e.to_string()),
-        };
-        let sent = self
-            .http
-            .post(&self.bulk_url)
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "items": items }))
-            .send()
-            .await;
-        let res = match sent {
+        let body = serde_json::json!({ "items": items });
+        let res = match self.post(&self.bulk_url, None, &body).await {
             Ok(r) => r,
-            Err(e) => return BulkOutcome::Retry(format!("no answer: {e}")),
+            Err(e) => return BulkOutcome::Retry(e),
         };
         let status = res.status();
         let text = match res.text().await {

@@ -70,7 +70,9 @@ async fn a_router_killed_while_delivering_loses_and_doubles_nothing() {
     );
     let replays = stack.counter(0, "audit_delivery_replays_total").await;
     let bulk = stack.bulk_posts();
-    eprintln!("e2e: the restarted router saw {replays} replays; service-logs answered {bulk} bulk creates");
+    eprintln!(
+        "e2e: the restarted router saw {replays} replays; service-logs answered {bulk} bulk creates"
+    );
     assert!(bulk > 0, "the router delivered through the bulk create");
     // a replay is an item answered 200
     assert!(
