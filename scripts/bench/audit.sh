@@ -4,12 +4,14 @@
 #
 # service-logs (database service_logs_bench_audit, on BENCH_BIND_ADDR) and logs-router (logs_router_bench_audit, on
 # BENCH_ROUTER_BIND_ADDR, SERVICE_LOGS_URL pointing at service-logs) run side by side; the load is target PATCHes
-# (target-patch.lua on BENCH_AUDIT_CONNECTIONS x 8 seeded tenants), one audit event each. Three phases:
+# (target-patch.lua on BENCH_AUDIT_CONNECTIONS x 8 seeded tenants), one audit event each. Four phases:
 #
-#   steady     BENCH_DURATION s paced at about BENCH_AUDIT_RATE requests/s: each of the BENCH_AUDIT_CONNECTIONS
-#              connections waits CONNECTIONS*1000/RATE ms before each request (wrk's delay(); wrk2 is not available),
-#              so the rate is a little under the aim, by the requests' own latency;
-#   saturated  BENCH_AUDIT_SATURATE s unpaced on the same connections: as many calls as the router takes;
+#   write-max  BENCH_DURATION s unpaced PATCHes on BENCH_AUDIT_CONNECTIONS connections: the router's saturated
+#              write rate, and whether delivery keeps up with it (stored/s against calls/s, the backlog left when the
+#              load stops, in events and in seconds of that traffic);
+#   read-max   the same with GET /v1/tenants/{id} (BENCH_READ=1): every read is an audit event too;
+#   write-80%  BENCH_DURATION s of PATCHes at BENCH_AUDIT_LOAD (0.8) of write-max's rate, on a wall-clock schedule
+#              (target-patch.lua's BENCH_RATE): the delivery lag at a high but sustainable load;
 #   outage     service-logs stopped, BENCH_AUDIT_CALLS calls made, service-logs started again: how long until every
 #              event is stored, and at what rate the backlog drains.
 #
@@ -20,9 +22,7 @@
 #   lag p50/p99     stored - written: cluster_logs.created_at in service-logs (set when it handles the POST) minus
 #                   audit_outbox.created_at in the router (its transaction's now()), joined on the Idempotency-Key
 #                   (the event id) through service-logs' idempotency_keys;
-#   outbox p50/p99  audit_outbox.delivered_at - created_at, in the router's database alone. delivered_at is now() of
-#                   the worker's batch transaction, i.e. when the batch (up to 50 rows) was claimed, not when each row
-#                   was stored, and the rows only show as delivered when the batch commits: it understates the lag.
+#   backlog         outbox rows pending the moment the load stopped, and that many events / the phase's calls/s.
 
 audit_psql() { psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$@"; }
 
@@ -49,17 +49,13 @@ audit_wait() {
 }
 
 # audit_stats <t0> <t1>: the events created in [t0, t1) (epoch seconds); sets S_EVENTS S_STORED S_RATE S_LAG50
-# S_LAG99 (ms, stored - written) S_OLAG50 S_OLAG99 (ms, outbox delivered_at - created_at) S_FIRST S_LAST (epoch
+# S_LAG99 (ms, stored - written) S_FIRST S_LAST (epoch
 # seconds of the first and last stored).
 audit_stats() {
   local t0=$1 t1=$2 in_window
   audit_psql "$AUDIT_RT_DB" -c "\\copy (SELECT event_id, created_at, delivered_at FROM audit_outbox
     WHERE created_at >= to_timestamp($t0) AND created_at < to_timestamp($t1)) TO STDOUT" \
     | audit_psql "$AUDIT_SL_DB" -c 'TRUNCATE bench_outbox' -c '\copy bench_outbox FROM pstdin'
-  read -r S_OLAG50 S_OLAG99 < <(audit_psql "$AUDIT_RT_DB" -F ' ' -c "SELECT
-      round((1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)))::numeric, 1),
-      round((1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)))::numeric, 1)
-    FROM audit_outbox WHERE created_at >= to_timestamp($t0) AND created_at < to_timestamp($t1)")
   read -r S_EVENTS S_STORED S_LAG50 S_LAG99 S_FIRST S_LAST in_window < <(audit_psql "$AUDIT_SL_DB" -F ' ' -c "SELECT
       count(*), count(l.id),
       round((1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.created_at - o.created_at)))::numeric, 1),
@@ -90,7 +86,8 @@ audit_cpu_row() {
 
 AUDIT_THREADS=$THREADS
 [ "$AUDIT_THREADS" -le "$AUDIT_CONC" ] || AUDIT_THREADS=$AUDIT_CONC
-# audit_wrk <phase> <seconds> [VAR=value...]: the PATCH load on the router; sets A_REQ A_RPS A_P50 A_P99.
+# audit_wrk <phase> <seconds> [VAR=value...]: the PATCH (or read) load on the router; sets A_REQ A_RPS A_P50 A_P99,
+# and A_BACKLOG: outbox rows pending right after the load stopped.
 # With AUDIT_UNTIL_EVENTS=N set, wrk is interrupted (SIGINT: it still reports) once the outbox holds N pending events.
 AUDIT_UNTIL_EVENTS=""
 audit_wrk() {
@@ -115,6 +112,8 @@ audit_wrk() {
     CHILD_PID=""
     [ "$rc" = 0 ] || [ "$rc" = 130 ] || die "wrk failed (exit $rc) in audit $phase; see $OUT/wrk-audit-$phase.txt"
   fi
+  A_BACKLOG=$(audit_psql "$AUDIT_RT_DB" -c \
+    "SELECT count(*) FROM audit_outbox WHERE delivered_at IS NULL AND parked_at IS NULL")
   [ -s "$res" ] || die "wrk wrote no result for audit $phase; see $OUT/wrk-audit-$phase.txt"
   read -r A_REQ dur non2xx sockerr A_P50 A_P99 rest <"$res"
   A_RPS=$(awk -v n="$A_REQ" -v d="$dur" 'BEGIN { printf "%.1f", n / d }')
@@ -138,14 +137,16 @@ audit_phase() {
   audit_wait
   cpu_snapshot
   audit_stats "$t0" "$t1"
-  AUDIT_ROW[$phase]=$(printf '%-13s %12s %8s %8s | %7s %9s | %10s %8s | %10s %8s' "$phase" "$A_RPS" "$A_P50" "$A_P99" \
-    "$S_EVENTS" "$S_RATE" "$S_LAG50" "$S_LAG99" "$S_OLAG50" "$S_OLAG99")
+  AUDIT_ROW[$phase]=$(awk -v p="$phase" -v rps="$A_RPS" -v p50="$A_P50" -v p99="$A_P99" -v n="$S_EVENTS" \
+    -v rate="$S_RATE" -v b="$A_BACKLOG" -v l50="$S_LAG50" -v l99="$S_LAG99" 'BEGIN {
+      printf "%-10s %12s %7s %7s | %7s %9s %6.2f | %7s %6.2f | %10s %8s", p, rps, p50, p99, n, rate,
+        (rps > 0 ? rate / rps : 0), b, (rps > 0 ? b / rps : 0), l50, l99 }')
   AUDIT_CPU[$phase]=$(audit_cpu_row "$phase" "$S_EVENTS" "$before" "$SNAP")
   log "${AUDIT_ROW[$phase]}"
 }
 
 part_audit() {
-  local delay_ms tenants t0 t1 t_up before calls pending drain first_s all_s
+  local tenants t0 t1 t_up before calls pending drain first_s all_s
   fresh_database service_logs_bench_audit
   AUDIT_SL_DB=$FRESH_URL
   fresh_database logs_router_bench_audit
@@ -157,6 +158,7 @@ part_audit() {
   audit_psql "$AUDIT_SL_DB" -c 'CREATE TABLE bench_outbox (event_id uuid, created_at timestamptz, delivered_at timestamptz)'
   router_tokens
   tenants=$((AUDIT_CONC * 8))
+  [ "$tenants" -ge 32 ] || tenants=32
   router_seed "$AUDIT_RT_DB" "$tenants"
   audit_psql "$AUDIT_RT_DB" -c 'VACUUM ANALYZE tenants, targets' >/dev/null
   export BENCH_TOKENS_FILE=$TOKENS_FILE BENCH_PATCH_TENANTS=$tenants BENCH_WRK_THREADS=$AUDIT_THREADS
@@ -167,13 +169,15 @@ part_audit() {
   [ "$(audit_psql "$AUDIT_SL_DB" -c "SELECT count(*) FROM cluster_logs WHERE service_name = 'logs-router'")" = 1 ] \
     || die "the probe's audit event did not arrive in service-logs; see $OUT/audit-logs-router.log"
 
-  delay_ms=$(((AUDIT_CONC * 1000 + AUDIT_RATE / 2) / AUDIT_RATE))
-  [ "$delay_ms" -ge 1 ] || delay_ms=1
-  log "audit warm-up: ${WARMUP}s paced"
-  audit_wrk warmup "$WARMUP" BENCH_DELAY_MS="$delay_ms"
+  log "audit warm-up: ${WARMUP}s unpaced"
+  audit_wrk warmup "$WARMUP"
   audit_wait
-  audit_phase steady "$DURATION" BENCH_DELAY_MS="$delay_ms"
-  audit_phase saturated "$AUDIT_SATURATE"
+  audit_phase write-max "$DURATION"
+  local write_rps=$A_RPS rate
+  audit_phase read-max "$DURATION" BENCH_READ=1
+  rate=$(awk -v r="$write_rps" -v f="$AUDIT_LOAD" 'BEGIN { printf "%d", r * f }')
+  [ "$rate" -ge 1 ] || rate=1
+  audit_phase write-80% "$DURATION" BENCH_RATE="$rate"
 
   # outage: service-logs down, calls made, service-logs back
   stop_service audit-service-logs
@@ -204,12 +208,14 @@ part_audit() {
   {
     printf '## audit delivery, logs-router -> service-logs (PATCH load on %s connections, %s tenants)\n' \
       "$AUDIT_CONC" "$tenants"
-    printf '%-13s %12s %8s %8s | %7s %9s | %10s %8s | %10s %8s\n' phase "router req/s" "p50 ms" "p99 ms" events \
-      stored/s "lag p50 ms" "p99 ms" "outbox p50" "p99"
-    printf '%s\n' "${AUDIT_ROW[steady]}" "${AUDIT_ROW[saturated]}"
-    printf '(steady: paced at %s ms per connection between requests, aiming at %s req/s; saturated: unpaced;\n' \
-      "$delay_ms" "$AUDIT_RATE"
-    echo " lag = stored in service-logs - written to the outbox; outbox = the outbox's own delivered_at - created_at)"
+    printf '%-10s %12s %7s %7s | %7s %9s %6s | %7s %6s | %10s %8s\n' phase "router req/s" "p50 ms" "p99 ms" \
+      events stored/s ratio backlog "s" "lag p50 ms" "p99 ms"
+    printf '%s\n' "${AUDIT_ROW[write-max]}" "${AUDIT_ROW[read-max]}" "${AUDIT_ROW[write-80%]}"
+    printf '(max: unpaced, %s connections, %s s; write-80%%: %s req/s scheduled, %s of write-max; ratio = stored/s / router\n' \
+      "$AUDIT_CONC" "$DURATION" "$rate" "$AUDIT_LOAD"
+    echo " req/s; backlog = events pending when the load stopped, s = that in seconds of the phase's traffic;"
+    echo " lag = stored in service-logs - written to the outbox. Goals: ratio >= 1 (within the backlog) and backlog < 1 s"
+    echo " at write-max and read-max; lag p99 < 500 ms at write-80%)"
     echo
     printf '%-13s %12s %8s | %7s | %16s %14s | %14s\n' backlog "router req/s" "p50 ms" events \
       "first stored s" "all stored s" "drain events/s"
@@ -217,7 +223,7 @@ part_audit() {
     echo "(calls made while service-logs was down; times from starting it again)"
     echo
     printf '%-22s %7s %8s %9s %9s %6s | %5s\n' "CPU us per event" client router svc-logs postgres other busy
-    printf '%s\n' "${AUDIT_CPU[steady]}" "${AUDIT_CPU[saturated]}" "${AUDIT_CPU[outage]}"
+    printf '%s\n' "${AUDIT_CPU[write-max]}" "${AUDIT_CPU[read-max]}" "${AUDIT_CPU[write-80%]}" "${AUDIT_CPU[outage]}"
     echo "(from the start of the load until the outbox was empty; client = wrk and this script's psql polls)"
     echo
   } >>"$RESULTS"

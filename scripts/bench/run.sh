@@ -16,7 +16,8 @@
 #   router  logs-router against pgbench running the store's transactions, outbox insert included (router.sh):
 #             tenant-create (POST /v1/tenants) and target-patch (PATCH /v1/tenants/{id}/targets/{tid}).
 #   audit   end-to-end audit delivery, router call to stored log in service-logs (audit.sh): events/s and delivery
-#           lag p50/p99 under a steady (paced) router load and under a saturating one, and how fast a backlog drains
+#           lag p50/p99 under the router's saturated write and read loads and at 80% of its write rate, and how fast a
+#           backlog drains
 #           after a service-logs outage.
 #
 # Each part writes its tables (req/s, p50, p99 for both sides and the ratio service/raw; under them, where the CPU went,
@@ -41,9 +42,8 @@
 #   BENCH_BIND_ADDR    where service-logs listens                   (default 127.0.0.1:18000)
 #   BENCH_ROUTER_BIND_ADDR  where logs-router listens               (default 127.0.0.1:18080)
 #   BENCH_ACCOUNTS     accounts (tokens) the router load rotates    (default 1024)
-#   BENCH_AUDIT_CONNECTIONS  wrk connections of the audit load      (default 4)
-#   BENCH_AUDIT_RATE   requests/s the steady audit load aims at     (default 200; paced with wrk's delay())
-#   BENCH_AUDIT_SATURATE  seconds of the unpaced audit load         (default 10)
+#   BENCH_AUDIT_CONNECTIONS  wrk connections of the audit load      (default BENCH_CONCURRENCY)
+#   BENCH_AUDIT_LOAD   the paced audit phase's share of the router's unpaced write rate (default 0.8)
 #   BENCH_AUDIT_CALLS  calls made while service-logs is down        (default 5000)
 #   BENCH_AUDIT_TIMEOUT  seconds to wait for the outbox to drain    (default 180)
 #   BENCH_SKIP_BUILD   =1: use the existing target/release binaries
@@ -77,9 +77,8 @@ THREADS=${BENCH_THREADS:-2}
 BIND=${BENCH_BIND_ADDR:-127.0.0.1:18000}
 ROUTER_BIND=${BENCH_ROUTER_BIND_ADDR:-127.0.0.1:18080}
 ACCOUNTS=${BENCH_ACCOUNTS:-1024}
-AUDIT_CONC=${BENCH_AUDIT_CONNECTIONS:-4}
-AUDIT_RATE=${BENCH_AUDIT_RATE:-200}
-AUDIT_SATURATE=${BENCH_AUDIT_SATURATE:-10}
+AUDIT_CONC=${BENCH_AUDIT_CONNECTIONS:-$CONC}
+AUDIT_LOAD=${BENCH_AUDIT_LOAD:-0.8}
 AUDIT_CALLS=${BENCH_AUDIT_CALLS:-5000}
 AUDIT_TIMEOUT=${BENCH_AUDIT_TIMEOUT:-180}
 SECRET=bench-secret
@@ -90,11 +89,12 @@ ROUTER_BIN=$TARGET_DIR/release/logs-router
 OUT=$TARGET_DIR/bench
 RESULTS=$OUT/results.txt
 
-for v in ROWS CLUSTERS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_RATE AUDIT_SATURATE AUDIT_CALLS \
+for v in ROWS CLUSTERS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
   AUDIT_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "a BENCH_ variable for $v must be a positive integer (got '${!v}')"
 done
 [ "$CLUSTERS" -le 999999999999 ] || die "BENCH_CLUSTERS must fit in 12 digits"
+[[ $AUDIT_LOAD =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_AUDIT_LOAD must be a fraction in (0, 1] (got '$AUDIT_LOAD')"
 [ "$THREADS" -le "$CONC" ] || THREADS=$CONC
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 for p in $PARTS; do

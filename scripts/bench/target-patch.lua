@@ -5,6 +5,10 @@
 -- pgbench's clients, which have disjoint blocks. Environment (besides common.lua's):
 --   BENCH_PATCH_TENANTS  tenants seeded                   BENCH_WRK_THREADS  wrk -t
 --   BENCH_DELAY_MS       >0: each connection waits this long before each request (a steady, paced load)
+--   BENCH_RATE           >0: requests per second in all, on a schedule: each thread starts one every
+--                        threads/rate seconds on whichever connection is free (wall clock, so the requests' own
+--                        latency does not slow the rate; behind schedule it does not burst to catch up)
+--   BENCH_READ           =1: GET /v1/tenants/{id} instead of the PATCH (a read; audited like any call)
 --   BENCH_STOP_AFTER     >0: each thread stops after this many answers (a fixed number of calls)
 package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
 local common = require("common")
@@ -14,11 +18,15 @@ local tenants = tonumber(os.getenv("BENCH_PATCH_TENANTS") or "0")
 local threads = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
+local rate = tonumber(os.getenv("BENCH_RATE") or "0")
+local read = os.getenv("BENCH_READ") == "1"
+local read_fmt = "/v1/tenants/00000000-0000-4000-8000-%012d"
 local path_fmt = "/v1/tenants/00000000-0000-4000-8000-%012d/targets/00000000-0000-4000-9000-%012d"
 local body_fmt = '{"parameters":{"port":%d}}'
 
-local headers = {}
+local headers, read_headers = {}, {}
 for k, token in ipairs(tokens) do
+  read_headers[k] = { ["IBM-API-Version"] = "2024-06-15", ["Authorization"] = "Bearer " .. token }
   headers[k] = {
     ["Content-Type"] = "application/merge-patch+json",
     ["If-Match"] = "*",
@@ -41,12 +49,33 @@ function request()
   local i = first + n % per
   n = n + 1
   local h = headers[1 + (i - 1) % #headers]
+  if read then
+    return wrk.format("GET", string.format(read_fmt, i), read_headers[1 + (i - 1) % #read_headers])
+  end
   return wrk.format("PATCH", string.format(path_fmt, i, i), h, string.format(body_fmt, math.random(1, 65535)))
 end
 
 if delay_ms > 0 then
   function delay()
     return delay_ms
+  end
+elseif rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_usec; } bench_timeval;
+    int gettimeofday(bench_timeval *tv, void *tz);
+  ]])
+  local tv = ffi.new("bench_timeval")
+  local function now_ms()
+    ffi.C.gettimeofday(tv, nil)
+    return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
+  end
+  local interval = 1000 * threads / rate
+  local slot = 0
+  function delay()
+    local now = now_ms()
+    slot = math.max(slot + interval, now)
+    return math.floor(slot - now + 0.5)
   end
 end
 

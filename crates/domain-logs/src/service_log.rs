@@ -8,6 +8,15 @@ use domain::timefmt;
 
 /// The most characters a summary may have (the real service stores varchar(255)).
 pub const SUMMARY_MAX_CHARS: usize = 255;
+/// The most characters of each indexed text field (`cluster_uuid`, `cluster_id`, `subscription_id`, `account_id`,
+/// `service_name`, `log_type`). PostgreSQL refuses a B-tree index entry above 2,704 bytes; 512 characters of up to
+/// 4 bytes each, with the timestamp and id beside them in the cluster indexes, stay under it, so no create can
+/// fail in the database on its content.
+pub const INDEXED_MAX_CHARS: usize = 512;
+/// The most characters of an idempotency key (the `Idempotency-Key` header, a bulk item's `idempotency_key`).
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
+/// The most logs one bulk create carries.
+pub const BULK_MAX_ITEMS: usize = 1000;
 
 /// A create request's body as clients send it. Every field is optional here so that each missing or wrong one
 /// gets its own clear reason from [`LogInput::validate`]; `null` counts as absent. Fields the server sets
@@ -91,6 +100,27 @@ impl LogInput {
                 "One of 'cluster_id' or 'cluster_uuid' is required".into(),
             ));
         }
+        let indexed = [
+            ("cluster_uuid", &cluster_uuid),
+            ("cluster_id", &cluster_id),
+            ("service_name", &service_name),
+        ];
+        let subscription_id = text(self.subscription_id);
+        let account_id = text(self.account_id);
+        let log_type = text(self.log_type);
+        let more = [
+            ("subscription_id", &subscription_id),
+            ("account_id", &account_id),
+            ("log_type", &log_type),
+        ];
+        for (name, value) in indexed.into_iter().chain(more) {
+            let chars = value.chars().count();
+            if chars > INDEXED_MAX_CHARS {
+                return Err(RuleError(format!(
+                    "Field '{name}' is {chars} characters long; at most {INDEXED_MAX_CHARS} are allowed"
+                )));
+            }
+        }
         let timestamp = match self.timestamp.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(t) => Some(timefmt::parse_rfc3339(t).ok_or_else(|| {
@@ -102,19 +132,42 @@ impl LogInput {
         Ok(ValidLog {
             cluster_uuid,
             cluster_id,
-            subscription_id: text(self.subscription_id),
-            account_id: text(self.account_id),
+            subscription_id,
+            account_id,
             severity,
             service_name,
             summary,
             description: text(self.description),
             internal_only: self.internal_only.unwrap_or(false),
-            log_type: text(self.log_type),
+            log_type,
             doc_references: self.doc_references.unwrap_or_default(),
             event_stream_id: self.event_stream_id.filter(|s| !s.trim().is_empty()),
             timestamp,
             username: text(self.username),
         })
+    }
+}
+
+/// An idempotency key: 1 to [`IDEMPOTENCY_KEY_MAX_CHARS`] characters. `what` names where it came from in the
+/// reason (`Header 'Idempotency-Key'`, `Field 'idempotency_key'`).
+pub fn idempotency_key(raw: &str, what: &str) -> Result<String, RuleError> {
+    let chars = raw.chars().count();
+    if chars == 0 || chars > IDEMPOTENCY_KEY_MAX_CHARS {
+        return Err(RuleError(format!(
+            "{what} must hold 1 to {IDEMPOTENCY_KEY_MAX_CHARS} characters"
+        )));
+    }
+    Ok(raw.to_owned())
+}
+
+/// A bulk create's number of items: 1 to [`BULK_MAX_ITEMS`].
+pub fn bulk_size(items: usize) -> Result<(), RuleError> {
+    if (1..=BULK_MAX_ITEMS).contains(&items) {
+        Ok(())
+    } else {
+        Err(RuleError(format!(
+            "Field 'items' must hold 1 to {BULK_MAX_ITEMS} logs; it holds {items}"
+        )))
     }
 }
 
@@ -180,5 +233,54 @@ mod tests {
             "é".repeat(255)
         );
         assert!(input(&ok).validate().is_ok());
+    }
+
+    #[test]
+    fn indexed_fields_are_bounded() {
+        for field in [
+            "cluster_uuid",
+            "cluster_id",
+            "subscription_id",
+            "account_id",
+            "service_name",
+            "log_type",
+        ] {
+            let body = |n: usize| {
+                let mut v = serde_json::json!({"severity":"Info","service_name":"x","cluster_id":"c","summary":"s"});
+                v[field] = serde_json::Value::String("é".repeat(n));
+                serde_json::from_value::<LogInput>(v).unwrap()
+            };
+            assert!(body(INDEXED_MAX_CHARS).validate().is_ok(), "{field}");
+            assert_eq!(
+                body(INDEXED_MAX_CHARS + 1).validate().err(),
+                Some(RuleError(format!(
+                    "Field '{field}' is 513 characters long; at most 512 are allowed"
+                )))
+            );
+        }
+    }
+
+    #[test]
+    fn keys_and_bulk_sizes() {
+        let what = "Field 'idempotency_key'";
+        assert_eq!(idempotency_key("k", what), Ok("k".into()));
+        assert!(idempotency_key(&"é".repeat(255), what).is_ok());
+        for bad in [String::new(), "k".repeat(256)] {
+            assert_eq!(
+                idempotency_key(&bad, what),
+                Err(RuleError(
+                    "Field 'idempotency_key' must hold 1 to 255 characters".into()
+                ))
+            );
+        }
+        assert_eq!(bulk_size(1), Ok(()));
+        assert_eq!(bulk_size(1000), Ok(()));
+        assert_eq!(
+            bulk_size(0),
+            Err(RuleError(
+                "Field 'items' must hold 1 to 1000 logs; it holds 0".into()
+            ))
+        );
+        assert!(bulk_size(1001).is_err());
     }
 }

@@ -1,5 +1,8 @@
 //! The connection pool and embedded migrations.
 
+use diesel::QueryResult;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl as _, SimpleAsyncConnection};
@@ -152,6 +155,37 @@ pub fn is_unavailable_error(err: &diesel::result::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// A statement whose SQL text is fixed, declared cacheable as a prepared statement.
+///
+/// diesel marks every `UPDATE`, every `sql_query`, every multi-row `INSERT` and every `sql` literal unsafe to cache
+/// (their text *could* vary from call to call), so diesel-async prepares them again on each execution: a Parse and
+/// Describe round trip before the Bind/Execute, and a Close after. Wrapped in `Cached`, such a statement is prepared
+/// once per connection and kept, keyed by its SQL text. Only for statements whose text takes a bounded number of
+/// forms (fixed `SET` lists, a bounded number of rows, constant `sql_query` text): each form is one cache entry for
+/// the life of the connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Cached<Q>(pub Q);
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Cached<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+/// No static id: the cache is keyed by the SQL text.
+impl<Q> QueryId for Cached<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Cached<Q> {
+    type SqlType = Q::SqlType;
 }
 
 /// Checks the database answers within `timeout`.

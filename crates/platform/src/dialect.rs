@@ -17,6 +17,14 @@ pub trait Dialect: 'static {
     /// Largest body the JSON extractor (`web::Json`) accepts.
     const MAX_JSON_BODY: usize;
 
+    /// Largest body of this request that the middleware reads (and scans for NUL) before the handler: by default
+    /// [`Self::MAX_JSON_BODY`]; a route with a larger limit of its own (and its own [`json_config_limited`]) says so
+    /// here.
+    fn body_limit(req: &ServiceRequest) -> usize {
+        let _ = req;
+        Self::MAX_JSON_BODY
+    }
+
     /// The request id: the client's (when the API accepts one and it is valid) or a new one.
     /// `Err` answers the request at once with the given error, under a new id.
     fn request_id(req: &ServiceRequest) -> Result<String, ForeignError>;
@@ -76,8 +84,14 @@ pub fn rendered<D: Dialect + ?Sized>(status: StatusCode, detail: String) -> Erro
 
 /// `web::Json` in the dialect: the size limit, 415 for another content type, 413 over the limit, 400 otherwise.
 pub fn json_config<D: Dialect>() -> web::JsonConfig {
+    json_config_limited::<D>(D::MAX_JSON_BODY)
+}
+
+/// [`json_config`] with a limit of its own, for a route that takes larger bodies (registered as that resource's
+/// app data).
+pub fn json_config_limited<D: Dialect>(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(D::MAX_JSON_BODY)
+        .limit(limit)
         .error_handler(|err, _req| match &err {
             JsonPayloadError::ContentType => {
                 rendered::<D>(StatusCode::UNSUPPORTED_MEDIA_TYPE, String::new())

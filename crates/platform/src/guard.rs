@@ -106,6 +106,13 @@ pub fn in_json(body: &[u8]) -> Option<Unstorable> {
     find_nul(&value, &mut path).then_some(Unstorable::Body(path))
 }
 
+/// Where an already parsed JSON value holds a NUL (for a handler that refuses the parts of a marked request one by
+/// one).
+pub fn in_value(value: &Value) -> Option<Unstorable> {
+    let mut path = String::new();
+    find_nul(value, &mut path).then_some(Unstorable::Body(path))
+}
+
 /// Whether JSON text holds the escape `\u0000` (not an escaped backslash followed by `u0000`).
 fn has_escaped_nul(body: &[u8]) -> bool {
     let mut i = 0;

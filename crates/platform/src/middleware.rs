@@ -156,7 +156,7 @@ fn oversized<D: Dialect>(req: &ServiceRequest) -> Option<HttpResponse> {
     Some(res)
 }
 
-/// Reads a request body of at most the dialect's JSON limit into memory, within [`BODY_DEADLINE`], and puts it
+/// Reads a request body of at most the dialect's limit for it ([`Dialect::body_limit`]) into memory, within [`BODY_DEADLINE`], and puts it
 /// back for the handler; returns where it holds text PostgreSQL cannot store. A body announced or found larger
 /// is handed on unread (the extractor answers 413). `Err` is the 408 for a body that did not arrive in time.
 async fn read_body<D: Dialect>(
@@ -168,7 +168,7 @@ async fn read_body<D: Dialect>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let chunked = headers.contains_key(header::TRANSFER_ENCODING);
-    let limit = D::MAX_JSON_BODY;
+    let limit = D::body_limit(req);
     match length {
         Some(n) if n > u64::try_from(limit).unwrap_or(u64::MAX) => return Ok(None),
         Some(0) if !chunked => return Ok(None),

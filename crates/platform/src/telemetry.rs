@@ -36,9 +36,14 @@ fn otlp_endpoint_set() -> bool {
     .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()))
 }
 
+/// Span links one span may carry (the SDK's default is 128): the router's audit delivery links each event of a
+/// batch to the batch's span, up to `logs_router::audit::delivery::BATCH` of them.
+pub const MAX_LINKS_PER_SPAN: u32 = 1000;
+
 fn tracer_provider(service_name: &str) -> SdkTracerProvider {
     let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service_name.to_owned());
     let builder = SdkTracerProvider::builder()
+        .with_max_links_per_span(MAX_LINKS_PER_SPAN)
         .with_resource(Resource::builder().with_service_name(name).build());
     if !otlp_endpoint_set() {
         return builder.build();

@@ -116,6 +116,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         degradation: degradation.clone().into_inner(),
         degraded_after: DEGRADED_AFTER,
         keep_delivered_days: settings.audit_delivered_retention_days,
+        in_flight: audit::delivery::Worker::in_flight_for_pool(pool.status().max_size),
     };
     let state = web::Data::new(AppState {
         pool: pool.clone(),

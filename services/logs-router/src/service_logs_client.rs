@@ -11,6 +11,9 @@ use std::time::{Duration, SystemTime};
 
 /// Path of the create endpoint under the service-logs base URL.
 pub const CREATE_PATH: &str = "/api/service_logs/v1/cluster_logs";
+/// Path of the bulk create: `{"items": [<a create body with "idempotency_key">, ...]}`, 1 to 1,000 items, answered
+/// 200 with one result per item, in request order.
+pub const BULK_PATH: &str = "/api/service_logs/v1/cluster_logs/bulk";
 /// Lifetime of a self-signed development token; it is re-signed well before it expires.
 const SELF_SIGNED_TTL_SECS: u64 = 300;
 
@@ -150,10 +153,66 @@ pub enum SendOutcome {
     Rejected(String),
 }
 
+/// What service-logs answered for one item of a bulk create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemOutcome {
+    /// 201 (stored now) or 200 (`replayed`: stored by an earlier attempt under the same key).
+    Stored { replayed: bool },
+    /// 409 (the same key in flight in another request), or any status worth another try.
+    Retry(String),
+    /// 400 or 422 (another body under the same key): this item can never succeed.
+    Rejected(String),
+}
+
+/// What one bulk attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkOutcome {
+    /// One outcome per item, in request order.
+    Items(Vec<ItemOutcome>),
+    /// Nothing known of any item, worth retrying the whole batch: no answer, 5xx, 401/403 (a token may be
+    /// rotating), 408, 425, 429.
+    Retry(String),
+    /// The request as a whole was refused in a way a retry will not mend (no bulk endpoint: 404/405; too large:
+    /// 413; a 400 of the envelope; or an answer that is not one result per item): send the items one by one.
+    Unsupported(String),
+}
+
 pub struct ServiceLogsClient {
     http: ClientWithMiddleware,
     url: String,
+    bulk_url: String,
     token: TokenSource,
+}
+
+fn detail(status: reqwest::StatusCode, text: &str) -> String {
+    format!(
+        "{}: {}",
+        status.as_u16(),
+        text.chars().take(500).collect::<String>()
+    )
+}
+
+/// Whether a status of the request as a whole is worth another try of the same request.
+fn transient(status: u16) -> bool {
+    matches!(status, 401 | 403 | 408 | 409 | 425 | 429) || !(400..=499).contains(&status)
+}
+
+/// One item's result: `{"status": 201|200, "log": {...}}` or `{"status": 4xx, "error": {...}}`.
+fn item_outcome(item: &Value) -> Option<ItemOutcome> {
+    let status = u16::try_from(item.get("status")?.as_u64()?).ok()?;
+    Some(match status {
+        201 => ItemOutcome::Stored { replayed: false },
+        200 => ItemOutcome::Stored { replayed: true },
+        _ => {
+            let error = item.get("error").map(Value::to_string).unwrap_or_default();
+            let text = format!("{status}: {}", error.chars().take(500).collect::<String>());
+            if matches!(status, 400 | 422) {
+                ItemOutcome::Rejected(text)
+            } else {
+                ItemOutcome::Retry(text)
+            }
+        }
+    })
 }
 
 impl ServiceLogsClient {
@@ -170,42 +229,84 @@ impl ServiceLogsClient {
         Ok(Self {
             http,
             url: format!("{}{CREATE_PATH}", base_url.trim_end_matches('/')),
+            bulk_url: format!("{}{BULK_PATH}", base_url.trim_end_matches('/')),
             token,
         })
     }
 
+    /// One POST with the current token (and `Idempotency-Key: key` when given), in the current span's trace; the
+    /// error (no token, no answer) is worth a retry.
+    async fn post(
+        &self,
+        url: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> Result<reqwest::Response, String> {
+        let token = self.token.token().map_err(|e| e.to_string())?;
+        let mut req = self.http.post(url).bearer_auth(token);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.json(body)
+            .send()
+            .await
+            .map_err(|e| format!("no answer: {e}"))
+    }
+
     /// Posts one service log with `Idempotency-Key: key`, in the current span's trace.
     pub async fn create_log(&self, key: &str, body: &Value) -> SendOutcome {
-        let token = match self.token.token() {
-            Ok(t) => t,
-            Err(e) => return SendOutcome::Retry(e.to_string()),
-        };
-        let sent = self
-            .http
-            .post(&self.url)
-            .bearer_auth(token)
-            .header("Idempotency-Key", key)
-            .json(body)
-            .send()
-            .await;
-        let res = match sent {
+        let res = match self.post(&self.url, Some(key), body).await {
             Ok(r) => r,
-            Err(e) => return SendOutcome::Retry(format!("no answer: {e}")),
+            Err(e) => return SendOutcome::Retry(e),
         };
         let status = res.status();
         if status == reqwest::StatusCode::CREATED {
             return SendOutcome::Stored;
         }
         let text = res.text().await.unwrap_or_default();
-        let detail = format!(
-            "{}: {}",
-            status.as_u16(),
-            text.chars().take(500).collect::<String>()
-        );
-        match status.as_u16() {
-            401 | 403 | 408 | 409 | 425 | 429 => SendOutcome::Retry(detail),
-            400..=499 => SendOutcome::Rejected(detail),
-            _ => SendOutcome::Retry(detail),
+        let detail = detail(status, &text);
+        if transient(status.as_u16()) {
+            SendOutcome::Retry(detail)
+        } else {
+            SendOutcome::Rejected(detail)
+        }
+    }
+
+    /// Posts `items` (create bodies, each with its `idempotency_key`) in one bulk create, in the current span's
+    /// trace.
+    pub async fn create_logs(&self, items: &[Value]) -> BulkOutcome {
+        let body = serde_json::json!({ "items": items });
+        let res = match self.post(&self.bulk_url, None, &body).await {
+            Ok(r) => r,
+            Err(e) => return BulkOutcome::Retry(e),
+        };
+        let status = res.status();
+        let text = match res.text().await {
+            Ok(t) => t,
+            Err(e) => return BulkOutcome::Retry(format!("answer cut short: {e}")),
+        };
+        if status != reqwest::StatusCode::OK {
+            let detail = detail(status, &text);
+            return if transient(status.as_u16()) {
+                BulkOutcome::Retry(detail)
+            } else {
+                BulkOutcome::Unsupported(detail)
+            };
+        }
+        let results = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+            v.get("items")?
+                .as_array()?
+                .iter()
+                .map(item_outcome)
+                .collect::<Option<Vec<_>>>()
+        });
+        match results {
+            Some(r) if r.len() == items.len() => BulkOutcome::Items(r),
+            _ => BulkOutcome::Unsupported(format!(
+                "200 without one result per item ({} sent): {}",
+                items.len(),
+                text.chars().take(500).collect::<String>()
+            )),
         }
     }
 }

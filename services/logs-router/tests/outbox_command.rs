@@ -69,7 +69,7 @@ async fn seed(db: &TestDb) -> (Uuid, Uuid, Uuid) {
     for row in &all[1..] {
         outbox::mark_failed(
             &mut conn,
-            row.seq,
+            &[row.seq],
             "service-logs answered 400: bad summary",
             true,
             0,

@@ -32,6 +32,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/s
 pub const MIGRATION_LOCK_KEY: i64 = 0x5e1_0c5;
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest accepted body of a bulk create (`POST /cluster_logs/bulk`, up to 1,000 logs), and of no other route.
+pub const BULK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The service's database: its pool's `application_name` and its migrations.
 pub const DATABASE: Database = Database {

@@ -3,10 +3,11 @@
 use platform::openapi::BearerAuth;
 use utoipa::OpenApi;
 
-use crate::handlers::{clusters, logs, metadata, owners, warehouse};
+use crate::handlers::{bulk, clusters, logs, metadata, owners, warehouse};
 use crate::wire::{
-    ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Error,
-    Metadata, WarehouseCount,
+    ClusterLog, ClusterLogBulkItem, ClusterLogBulkItemResult, ClusterLogBulkRequest,
+    ClusterLogBulkResult, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest,
+    Error, Metadata, WarehouseCount,
 };
 
 #[derive(OpenApi)]
@@ -14,13 +15,13 @@ use crate::wire::{
     info(title = "OCM Service Log API", version = "1.0.0",
          description = "Receives and maintains logs from internal sources related to OpenShift clusters."),
     paths(
-        logs::create, logs::list, logs::get, logs::delete,
+        logs::create, bulk::create, logs::list, logs::get, logs::delete,
         clusters::by_ids, clusters::by_uuid,
         owners::put, owners::get, owners::delete,
         metadata::get,
         warehouse::count, warehouse::remove,
     ),
-    components(schemas(ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error)),
+    components(schemas(ClusterLog, ClusterLogBulkRequest, ClusterLogBulkItem, ClusterLogBulkResult, ClusterLogBulkItemResult, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

@@ -6,8 +6,11 @@ use actix_web::web;
 use platform::allow::method_not_allowed;
 
 use crate::dialect::Ocm;
-use crate::handlers::{clusters, logs, metadata, owners, warehouse};
+use crate::handlers::{bulk, clusters, logs, metadata, owners, warehouse};
 use crate::wire::API_BASE;
+
+/// The bulk create's path under [`API_BASE`].
+pub const BULK_PATH: &str = "/cluster_logs/bulk";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -22,6 +25,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(logs::create))
                     .route(web::get().to(logs::list))
                     .default_service(method_not_allowed::<Ocm>("GET, POST")),
+            )
+            // Before `/cluster_logs/{id}`, which would take `bulk` for an id.
+            .service(
+                web::resource(BULK_PATH)
+                    .app_data(platform::dialect::json_config_limited::<Ocm>(
+                        crate::BULK_MAX_BODY_BYTES,
+                    ))
+                    .route(web::post().to(bulk::create))
+                    .default_service(method_not_allowed::<Ocm>("POST")),
             )
             .service(
                 web::resource("/cluster_logs/{id}")

@@ -14,6 +14,7 @@ pub const LOG_KIND: &str = "ClusterLog";
 pub const LIST_KIND: &str = "ClusterLogList";
 pub const OWNER_KIND: &str = "ClusterOwner";
 pub const METADATA_KIND: &str = "Metadata";
+pub const BULK_RESULT_KIND: &str = "ClusterLogBulkResult";
 
 pub fn log_href(id: &str) -> String {
     format!("{API_BASE}/cluster_logs/{id}")
@@ -193,6 +194,45 @@ pub struct ClusterLogRequest {
     pub timestamp: Option<String>,
     #[schema(pattern = r"^[^\u0000]*$")]
     pub username: Option<String>,
+}
+
+/// The body of `POST /cluster_logs/bulk` (documentation only: `handlers::bulk` reads it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterLogBulkRequest {
+    /// The logs to create, in order.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub items: Vec<ClusterLogBulkItem>,
+}
+
+/// One item of a bulk create: a create body, and optionally the key that makes it repeat-safe (as the
+/// `Idempotency-Key` header does for a single create; the same key and body as a single create replay it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterLogBulkItem {
+    #[serde(flatten)]
+    pub log: ClusterLogRequest,
+    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\u0000]*$")]
+    pub idempotency_key: Option<String>,
+}
+
+/// The answer of a bulk create: one result per item, in request order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterLogBulkResult {
+    /// Always `ClusterLogBulkResult`.
+    pub kind: &'static str,
+    pub items: Vec<ClusterLogBulkItemResult>,
+}
+
+/// What became of one item: `status` 201 (created) or 200 (replayed by its idempotency key) with `log`; 400, 409
+/// or 422 with `error`, the body a single create would have answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterLogBulkItemResult {
+    #[schema(example = 201)]
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<ClusterLog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Error>)]
+    pub error: Option<errors::ocm::ErrorBody>,
 }
 
 /// The body of `PUT .../owner` (documentation only: `domain_logs::owner::OwnerInput` reads it).

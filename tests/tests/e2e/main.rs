@@ -8,6 +8,7 @@ mod harness;
 
 mod crash;
 mod db_restart;
+mod order;
 mod outage;
 mod prometheus;
 mod replicas;

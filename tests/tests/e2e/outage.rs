@@ -64,4 +64,8 @@ async fn events_recorded_while_service_logs_is_down_arrive_once_it_is_back() {
     stack
         .wait_delivered(CALLS + 1, Duration::from_secs(40))
         .await;
+    assert!(
+        stack.bulk_posts() > 0,
+        "the backlog went through the bulk create"
+    );
 }

@@ -1,5 +1,6 @@
 //! 5. A request with a known `traceparent`: its trace id is in the router's log lines, in the outbox row, and in
-//!    service-logs' log line for the delivery `POST` the request caused.
+//!    service-logs' log line for the delivery `POST` the request caused (a bulk create's span is parented on its first
+//!    event's trace).
 
 use crate::harness::{ALL, Stack, has_trace_id, s};
 use reqwest::Method;
@@ -55,11 +56,15 @@ async fn the_callers_trace_reaches_service_logs() {
     let sl_lines = stack.sl.log_lines();
     let delivery_lines: Vec<_> = sl_lines
         .iter()
-        .filter(|l| s(l, "method") == "POST" && s(l, "path") == "/api/service_logs/v1/cluster_logs")
+        .filter(|l| {
+            s(l, "method") == "POST"
+                && (s(l, "path") == "/api/service_logs/v1/cluster_logs/bulk"
+                    || s(l, "path") == "/api/service_logs/v1/cluster_logs")
+        })
         .collect();
     assert!(
         !delivery_lines.is_empty(),
-        "service-logs logged no POST /api/service_logs/v1/cluster_logs"
+        "service-logs logged no POST /api/service_logs/v1/cluster_logs/bulk (nor a single create)"
     );
     let traced = delivery_lines
         .iter()

@@ -1,31 +1,52 @@
-//! The delivery worker: sends outbox rows to service-logs, oldest first, each in the trace of the request that
-//! caused it, with `Idempotency-Key: <event id>` so a retry after a lost answer never doubles a log.
+//! The delivery worker: sends outbox rows to service-logs in bulk creates, several batches at once, each event with
+//! `idempotency_key` = its event id (so a batch sent again after a lost answer replays instead of doubling) and in
+//! the trace of the request that caused it.
 //!
-//! Rows are claimed with `FOR UPDATE SKIP LOCKED` inside a transaction that lasts while the batch is sent, so
-//! several replicas share the work and a row is never sent by two at once. A batch stops at the first answer worth
-//! retrying (service-logs is probably down: the next rows would fail too, and stopping keeps the order); the worker
-//! then backs off exponentially with full jitter, capped. A 4xx that can never succeed parks its row: kept, counted
-//! in `/metrics`, logged, not retried.
+//! **Lanes.** Every outbox row is in one of [`outbox::LANES`] lanes by its account (`audit_outbox.lane`, computed by
+//! PostgreSQL). A batch is up to [`BATCH`] rows of one lane, oldest first, claimed in a transaction that holds the
+//! lane's advisory lock and the rows' locks while the batch is sent. So a lane has at most one batch in flight in
+//! the whole deployment (every replica, every worker), and an account's events (so a tenant's) reach service-logs
+//! in the order they happened, while other lanes' batches are in flight beside it. Each process runs up to
+//! [`MAX_IN_FLIGHT`] lane workers (half its database pool at most: each holds a connection while it sends).
+//!
+//! **Outcomes, per item.** 201, or 200 (a replay of an earlier attempt): delivered. 400 or 422 (another body under
+//! the same key): can never succeed, so that row alone is parked (kept, counted in `/metrics`, logged, not retried;
+//! `logs-router outbox requeue` puts it back). 409 (the same key in flight elsewhere) or any other status: that row
+//! is retried. No answer, a 5xx, 401/403/408/425/429 for the request as a whole: every row of the batch is retried.
+//! A retry is due after an exponential backoff with full jitter (from the row's attempts, capped), and the lane's
+//! claim stops at the first row not yet due, so a row waiting for its retry holds back the rows behind it in its
+//! lane, and the order holds. When service-logs has no bulk endpoint (404/405) or refuses the request as a whole for
+//! good (400, 413, an answer without one result per item), the batch goes one create at a time, stopping at the
+//! first answer worth retrying.
+//!
+//! **Traces.** A bulk create is one span, `audit.deliver`, parented on the first event's trace (its request's
+//! `traceparent`) and with a span link to each other event's; service-logs' handling of the request joins the first
+//! event's trace. A one-at-a-time create is a span in its own event's trace, as before.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::TraceContextExt;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
-use std::collections::HashMap;
-use std::sync::Arc;
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::audit::mapping;
-use crate::service_logs_client::{SendOutcome, ServiceLogsClient};
-use crate::store::outbox::{self, Stats};
+use crate::service_logs_client::{BulkOutcome, ItemOutcome, SendOutcome, ServiceLogsClient};
+use crate::store::outbox::{self, LANES, Stats};
 use crate::store::rows::OutboxRow;
 use platform::db::DbPool;
 use platform::health::Degradation;
 
-/// Rows claimed per transaction.
-const BATCH: i64 = 50;
+/// Rows per batch (one bulk create). service-logs takes up to 1,000 items; the batch span links every event but the
+/// first, within the tracer's link limit (`platform::telemetry::MAX_LINKS_PER_SPAN`).
+pub const BATCH: i64 = 250;
+/// Lane workers per process, at most: batches one process has in flight at once.
+pub const MAX_IN_FLIGHT: usize = 4;
 /// How often an idle worker looks for new rows: the floor of the delivery lag (make bench: 200 ms gave p50 ≈ 100 ms
 /// at steady load; one indexed query per tick is cheap).
 const IDLE_POLL: Duration = Duration::from_millis(50);
@@ -41,6 +62,8 @@ pub struct DeliveryMetrics {
     parked: IntGauge,
     oldest_age: prometheus::Gauge,
     deliveries: IntCounterVec,
+    replays: IntCounter,
+    batch_size: Histogram,
     lag: Histogram,
 }
 
@@ -60,6 +83,17 @@ impl DeliveryMetrics {
                 Opts::new("audit_deliveries_total", "Delivery attempts by outcome"),
                 &["outcome"],
             )?,
+            replays: IntCounter::new(
+                "audit_delivery_replays_total",
+                "Deliveries service-logs answered as a replay of an earlier attempt under the same key (counted in \
+                 audit_deliveries_total{outcome=\"delivered\"} too)",
+            )?,
+            batch_size: Histogram::with_opts(
+                HistogramOpts::new("audit_delivery_batch_size", "Events per delivery batch")
+                    .buckets(vec![
+                        1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0,
+                    ]),
+            )?,
             lag: Histogram::with_opts(
                 HistogramOpts::new(
                     "audit_delivery_lag_seconds",
@@ -74,6 +108,8 @@ impl DeliveryMetrics {
         registry.register(Box::new(m.parked.clone()))?;
         registry.register(Box::new(m.oldest_age.clone()))?;
         registry.register(Box::new(m.deliveries.clone()))?;
+        registry.register(Box::new(m.replays.clone()))?;
+        registry.register(Box::new(m.batch_size.clone()))?;
         registry.register(Box::new(m.lag.clone()))?;
         Ok(m)
     }
@@ -95,13 +131,19 @@ pub struct Worker {
     pub degraded_after: Duration,
     /// Delivered rows older than this many days are deleted (AUDIT_DELIVERED_RETENTION_DAYS).
     pub keep_delivered_days: u16,
+    /// Lane workers: batches in flight at once (see [`Worker::in_flight_for_pool`]).
+    pub in_flight: usize,
 }
 
+/// What one round of a lane worker came to.
 #[derive(Debug, Default)]
-struct BatchResult {
-    sent: usize,
-    retry: bool,
+struct Round {
+    /// Rows claimed (0: nothing due, or the lane was taken meanwhile).
+    claimed: usize,
 }
+
+/// What became of one row of a batch; `None`: not sent (an earlier row of its lane is retried first).
+type Outcomes = Vec<Option<ItemOutcome>>;
 
 fn backoff_ms(failures: u32) -> u64 {
     let ceiling = BACKOFF_BASE_MS
@@ -110,30 +152,60 @@ fn backoff_ms(failures: u32) -> u64 {
     rand::random_range(ceiling / 2..=ceiling)
 }
 
+/// The retry delay of rows that failed `attempts` times before (this attempt not counted).
+fn retry_in_ms(attempts: i32) -> i64 {
+    let failures = u32::try_from(attempts).unwrap_or(0);
+    i64::try_from(backoff_ms(failures)).unwrap_or(i64::MAX)
+}
+
+/// The trace context of a row's `traceparent`, if it holds one.
+fn trace_of(row: &OutboxRow) -> Option<opentelemetry::Context> {
+    if row.traceparent.is_empty() {
+        return None;
+    }
+    let carrier = HashMap::from([("traceparent".to_owned(), row.traceparent.clone())]);
+    let cx = TraceContextPropagator::new().extract(&carrier);
+    cx.span().span_context().is_valid().then_some(cx)
+}
+
 impl Worker {
-    /// Runs until the process stops.
+    /// Lane workers for a pool of `max_size` connections: half of them at most (each holds one while its batch is
+    /// sent), at least one, at most [`MAX_IN_FLIGHT`].
+    pub fn in_flight_for_pool(max_size: usize) -> usize {
+        (max_size / 2).clamp(1, MAX_IN_FLIGHT)
+    }
+
+    /// Runs until the process stops: the lane workers, and the statistics and purge beside them.
     pub async fn run(self) {
-        let mut failures: u32 = 0;
-        let mut since_stats = Duration::MAX;
+        let busy = Mutex::new([false; LANES as usize]);
+        let workers = (0..self.in_flight.max(1)).map(|i| self.lane_worker(i, &busy));
+        futures_util::future::join(self.housekeeping(), futures_util::future::join_all(workers))
+            .await;
+    }
+
+    async fn housekeeping(&self) {
         let mut since_purge = Duration::MAX;
         loop {
-            if since_stats >= Duration::from_secs(1) {
-                self.refresh_stats().await;
-                since_stats = Duration::ZERO;
-            }
+            self.refresh_stats().await;
             if since_purge >= PURGE_EVERY {
                 self.purge().await;
                 since_purge = Duration::ZERO;
             }
-            let started = std::time::Instant::now();
-            let pause = match self.deliver_batch().await {
-                Ok(r) if r.retry => {
-                    failures = failures.saturating_add(1);
-                    Duration::from_millis(backoff_ms(failures))
-                }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            since_purge = since_purge.saturating_add(Duration::from_secs(1));
+        }
+    }
+
+    /// One lane worker: takes a due lane no other worker of this process has, delivers a batch of it, again.
+    async fn lane_worker(&self, index: usize, busy: &Mutex<[bool; LANES as usize]>) {
+        let lanes = usize::try_from(LANES).unwrap_or(1);
+        let mut cursor = index * lanes / self.in_flight.max(1);
+        let mut failures: u32 = 0;
+        loop {
+            let pause = match self.round(&mut cursor, busy).await {
                 Ok(r) => {
                     failures = 0;
-                    if r.sent == 0 {
+                    if r.claimed == 0 {
                         IDLE_POLL
                     } else {
                         Duration::ZERO
@@ -146,9 +218,38 @@ impl Worker {
                 }
             };
             tokio::time::sleep(pause).await;
-            since_stats = since_stats.saturating_add(started.elapsed());
-            since_purge = since_purge.saturating_add(started.elapsed());
         }
+    }
+
+    async fn round(
+        &self,
+        cursor: &mut usize,
+        busy: &Mutex<[bool; LANES as usize]>,
+    ) -> Result<Round, String> {
+        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+        let due = outbox::due_lanes(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let lanes = usize::try_from(LANES).unwrap_or(1);
+        let lane = {
+            let mut taken = busy.lock().unwrap_or_else(|p| p.into_inner());
+            let pick = (0..lanes)
+                .map(|i| (*cursor + i) % lanes)
+                .find(|l| !taken[*l] && due.iter().any(|d| usize::try_from(*d).ok() == Some(*l)));
+            if let Some(l) = pick {
+                taken[l] = true;
+            }
+            pick
+        };
+        let Some(lane) = lane else {
+            return Ok(Round::default());
+        };
+        *cursor = (lane + 1) % lanes;
+        let result = self
+            .deliver_lane(&mut conn, i16::try_from(lane).unwrap_or(0))
+            .await;
+        busy.lock().unwrap_or_else(|p| p.into_inner())[lane] = false;
+        result
     }
 
     async fn purge(&self) {
@@ -186,61 +287,163 @@ impl Worker {
         }
     }
 
-    /// Claims a batch and sends it in order; stops at the first answer worth retrying.
-    async fn deliver_batch(&self) -> Result<BatchResult, String> {
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        let conn: &mut AsyncPgConnection = &mut conn;
+    /// Takes `lane` (unless another worker has it), claims a batch of it and delivers it, in one transaction.
+    async fn deliver_lane(&self, conn: &mut AsyncPgConnection, lane: i16) -> Result<Round, String> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            let rows = outbox::claim(conn, BATCH).await?;
-            let mut result = BatchResult::default();
-            for row in rows {
-                let outcome = self.send(&row).await;
-                match outcome {
-                    SendOutcome::Stored => {
-                        outbox::mark_delivered(conn, row.seq).await?;
-                        self.metrics.deliveries.with_label_values(&["delivered"]).inc();
-                        let lag = (time::OffsetDateTime::now_utc() - row.created_at).as_seconds_f64();
-                        self.metrics.lag.observe(lag.max(0.0));
-                        result.sent += 1;
-                    }
-                    SendOutcome::Rejected(detail) => {
-                        tracing::error!(event_id = %row.event_id, error = %detail, "service-logs refused an audit event for good; parked");
-                        outbox::mark_failed(conn, row.seq, &detail, true, 0).await?;
-                        self.metrics.deliveries.with_label_values(&["parked"]).inc();
-                        result.sent += 1;
-                    }
-                    SendOutcome::Retry(detail) => {
-                        tracing::warn!(event_id = %row.event_id, attempts = row.attempts + 1, error = %detail, "audit delivery failed; will retry");
-                        outbox::mark_failed(conn, row.seq, &detail, false, 0).await?;
-                        self.metrics.deliveries.with_label_values(&["retry"]).inc();
-                        result.retry = true;
-                        break;
-                    }
-                }
+            if !outbox::lock_lane(conn, lane).await? {
+                return Ok(Round::default());
             }
-            Ok(result)
+            let rows = outbox::claim_lane(conn, lane, BATCH).await?;
+            if rows.is_empty() {
+                return Ok(Round::default());
+            }
+            self.metrics.batch_size.observe(rows.len() as f64);
+            let outcomes = self.send_batch(&rows).await;
+            self.record(conn, &rows, outcomes).await?;
+            Ok(Round {
+                claimed: rows.len(),
+            })
         })
         .await
         .map_err(|e| e.to_string())
     }
 
-    /// One POST, in a span whose parent is the trace of the request that caused the event.
-    async fn send(&self, row: &OutboxRow) -> SendOutcome {
-        let span =
-            tracing::info_span!("audit.deliver", event_id = %row.event_id, otel.kind = "client");
-        if !row.traceparent.is_empty() {
-            let carrier = HashMap::from([("traceparent".to_owned(), row.traceparent.clone())]);
-            let parent = TraceContextPropagator::new().extract(&carrier);
-            if let Err(e) = span.set_parent(parent) {
-                tracing::debug!(error = ?e, "could not attach the audit delivery span to its request's trace");
+    /// Sends the rows in one bulk create (one at a time where service-logs has none).
+    async fn send_batch(&self, rows: &[OutboxRow]) -> Outcomes {
+        let mut outcomes: Outcomes = vec![None; rows.len()];
+        let mut items = Vec::with_capacity(rows.len());
+        let mut sent = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            match mapping::service_log(row) {
+                Ok(Value::Object(mut body)) => {
+                    body.insert(
+                        "idempotency_key".to_owned(),
+                        Value::String(row.event_id.to_string()),
+                    );
+                    items.push(Value::Object(body));
+                    sent.push(i);
+                }
+                Ok(_) | Err(_) => {
+                    outcomes[i] = Some(ItemOutcome::Rejected(
+                        "the outbox row holds no audit event".to_owned(),
+                    ));
+                }
             }
         }
-        let body = match mapping::service_log(row) {
-            Ok(body) => body,
-            Err(e) => {
-                return SendOutcome::Rejected(format!("the outbox row holds no audit event: {e}"));
+        if items.is_empty() {
+            return outcomes;
+        }
+        let span = tracing::info_span!("audit.deliver", events = items.len(), otel.kind = "client");
+        let mut parented = false;
+        for &i in &sent {
+            let Some(cx) = trace_of(&rows[i]) else {
+                continue;
+            };
+            if parented {
+                span.add_link(cx.span().span_context().clone());
+            } else {
+                parented = true;
+                if let Err(e) = span.set_parent(cx) {
+                    tracing::debug!(error = ?e, "could not attach the audit delivery span to its request's trace");
+                }
             }
-        };
+        }
+        match self.client.create_logs(&items).instrument(span).await {
+            BulkOutcome::Items(results) => {
+                for (&i, result) in sent.iter().zip(results) {
+                    outcomes[i] = Some(result);
+                }
+            }
+            BulkOutcome::Retry(detail) => {
+                for &i in &sent {
+                    outcomes[i] = Some(ItemOutcome::Retry(detail.clone()));
+                }
+            }
+            BulkOutcome::Unsupported(detail) => {
+                tracing::debug!(error = %detail, "no bulk create in service-logs; the batch goes one event at a time");
+                for (&i, body) in sent.iter().zip(&items) {
+                    let outcome = match self.send_one(&rows[i], body).await {
+                        SendOutcome::Stored => ItemOutcome::Stored { replayed: false },
+                        SendOutcome::Rejected(d) => ItemOutcome::Rejected(d),
+                        SendOutcome::Retry(d) => ItemOutcome::Retry(d),
+                    };
+                    let stop = matches!(outcome, ItemOutcome::Retry(_));
+                    outcomes[i] = Some(outcome);
+                    if stop {
+                        break;
+                    }
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// Writes what became of each row: delivered ones in one statement, parked and retried ones by their error.
+    async fn record(
+        &self,
+        conn: &mut AsyncPgConnection,
+        rows: &[OutboxRow],
+        outcomes: Outcomes,
+    ) -> diesel::QueryResult<()> {
+        let mut delivered = Vec::with_capacity(rows.len());
+        let mut parked: Vec<(i64, String)> = Vec::new();
+        let mut retried: BTreeMap<String, (Vec<i64>, i32)> = BTreeMap::new();
+        let now = time::OffsetDateTime::now_utc();
+        for (row, outcome) in rows.iter().zip(outcomes) {
+            match outcome {
+                None => {}
+                Some(ItemOutcome::Stored { replayed }) => {
+                    delivered.push(row.seq);
+                    if replayed {
+                        self.metrics.replays.inc();
+                    }
+                    let lag = (now - row.created_at).as_seconds_f64();
+                    self.metrics.lag.observe(lag.max(0.0));
+                }
+                Some(ItemOutcome::Rejected(detail)) => {
+                    tracing::error!(event_id = %row.event_id, error = %detail, "service-logs refused an audit event for good; parked");
+                    parked.push((row.seq, detail));
+                }
+                Some(ItemOutcome::Retry(detail)) => {
+                    let entry = retried.entry(detail).or_default();
+                    entry.0.push(row.seq);
+                    entry.1 = entry.1.max(row.attempts);
+                }
+            }
+        }
+        outbox::mark_delivered(conn, &delivered).await?;
+        self.metrics
+            .deliveries
+            .with_label_values(&["delivered"])
+            .inc_by(delivered.len() as u64);
+        for (seq, detail) in &parked {
+            outbox::mark_failed(conn, &[*seq], detail, true, 0).await?;
+            self.metrics.deliveries.with_label_values(&["parked"]).inc();
+        }
+        for (detail, (seqs, attempts)) in &retried {
+            tracing::warn!(events = seqs.len(), attempts = attempts + 1, error = %detail, "audit delivery failed; will retry");
+            outbox::mark_failed(conn, seqs, detail, false, retry_in_ms(*attempts)).await?;
+            self.metrics
+                .deliveries
+                .with_label_values(&["retry"])
+                .inc_by(seqs.len() as u64);
+        }
+        Ok(())
+    }
+
+    /// One create, in a span whose parent is the trace of the request that caused the event.
+    async fn send_one(&self, row: &OutboxRow, item: &Value) -> SendOutcome {
+        let span =
+            tracing::info_span!("audit.deliver", event_id = %row.event_id, otel.kind = "client");
+        if let Some(parent) = trace_of(row)
+            && let Err(e) = span.set_parent(parent)
+        {
+            tracing::debug!(error = ?e, "could not attach the audit delivery span to its request's trace");
+        }
+        let mut body = item.clone();
+        if let Value::Object(map) = &mut body {
+            map.remove("idempotency_key");
+        }
         self.client
             .create_log(&row.event_id.to_string(), &body)
             .instrument(span)

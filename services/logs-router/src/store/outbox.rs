@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::schema::audit_outbox;
 use crate::store::rows::{NewOutboxEvent, NewOutboxRow, OutboxRow};
+use platform::db::Cached;
 
 /// Writes an event: serialised here, once, to the `jsonb` column, made storable first (see [`storable`]), so the
 /// insert never fails on what a request sent.
@@ -58,51 +59,130 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<OutboxRow>> {
         .await
 }
 
-/// The claim: pending rows, oldest first by `seq`, locked for this transaction; rows another replica holds are
-/// skipped. Its order is the partial index `audit_outbox_pending_seq`'s, so its cost does not grow with the backlog.
-pub const CLAIM_SQL: &str = "SELECT * FROM audit_outbox \
-     WHERE delivered_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now() \
-     ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED";
+/// How many delivery lanes the outbox has: `audit_outbox.lane` is `hashtext(account_id) & 15` (migration
+/// `outbox_lanes`). A lane is delivered by one batch at a time, oldest first, so an account's events (and so a
+/// tenant's) reach service-logs in the order they happened while other lanes' batches are in flight.
+pub const LANES: i16 = 16;
+/// First key of the advisory lock a worker holds on a lane while it delivers a batch of it; the second is the lane.
+pub const LANE_LOCK_KEY: i32 = 0x10_9e_71;
 
-pub async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    diesel::sql_query(CLAIM_SQL)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .load(conn)
-        .await
+/// Lanes whose oldest pending row is due: one probe of each lane's pending index (`audit_outbox_pending_lane_<l>`;
+/// the lanes are literals so that the planner matches the indexes' predicates).
+pub fn due_lanes_sql() -> String {
+    (0..LANES)
+        .map(|l| {
+            format!(
+                "SELECT {l}::int2 AS lane WHERE (SELECT next_attempt_at <= now() FROM audit_outbox \
+                 WHERE lane = {l} AND delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1)"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
 }
 
-pub async fn mark_delivered(conn: &mut AsyncPgConnection, seq: i64) -> QueryResult<()> {
-    diesel::update(audit_outbox::table.find(seq))
-        .set((
+#[derive(diesel::QueryableByName)]
+struct LaneRow {
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
+    lane: i16,
+}
+
+pub async fn due_lanes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<i16>> {
+    let rows: Vec<LaneRow> = Cached(diesel::sql_query(due_lanes_sql()))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.lane).collect())
+}
+
+#[derive(diesel::QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Takes the lane for this transaction, unless another worker (of this process or another replica) has it.
+pub async fn lock_lane(conn: &mut AsyncPgConnection, lane: i16) -> QueryResult<bool> {
+    let row: Locked = Cached(
+        diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
+            .bind::<diesel::sql_types::Integer, _>(LANE_LOCK_KEY)
+            .bind::<diesel::sql_types::Integer, _>(i32::from(lane)),
+    )
+    .get_result(conn)
+    .await?;
+    Ok(row.locked)
+}
+
+/// A lane's claim: its pending rows oldest first, up to `$1`, locked for this transaction, cut before the first one
+/// not yet due (a row waiting for its retry holds back the rows after it, which keeps the lane's order). It reads
+/// the lane's own index `audit_outbox_pending_lane_<lane>` in its order, so its cost does not grow with the backlog
+/// (the sort is of the claimed rows only). One text per lane: 16 cached statements.
+pub fn lane_claim_sql(lane: i16) -> String {
+    format!(
+        "SELECT * FROM ( \
+           SELECT c.*, bool_or(c.next_attempt_at > now()) OVER (ORDER BY c.seq) AS held FROM ( \
+             SELECT * FROM audit_outbox WHERE lane = {lane} AND delivered_at IS NULL AND parked_at IS NULL \
+             ORDER BY seq LIMIT $1 FOR UPDATE) c) w \
+         WHERE NOT held"
+    )
+}
+
+/// [`lane_claim_sql`]: call it holding the lane ([`lock_lane`]). Rows oldest first.
+pub async fn claim_lane(
+    conn: &mut AsyncPgConnection,
+    lane: i16,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut rows: Vec<OutboxRow> = Cached(
+        diesel::sql_query(lane_claim_sql(lane.clamp(0, LANES - 1)))
+            .bind::<diesel::sql_types::BigInt, _>(limit),
+    )
+    .load(conn)
+    .await?;
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
+}
+
+/// Marks rows delivered, each stamped with the moment of this statement (after service-logs answered).
+pub async fn mark_delivered(conn: &mut AsyncPgConnection, seqs: &[i64]) -> QueryResult<()> {
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    Cached(
+        diesel::update(audit_outbox::table.filter(audit_outbox::seq.eq_any(seqs))).set((
             audit_outbox::delivered_at.eq(diesel::dsl::sql::<
                 diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
             >("clock_timestamp()")),
             audit_outbox::attempts.eq(audit_outbox::attempts + 1),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
+        )),
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
+/// Records a failed attempt of rows: parked for good (`park`), or due again in `retry_in_ms`.
 pub async fn mark_failed(
     conn: &mut AsyncPgConnection,
-    seq: i64,
+    seqs: &[i64],
     error: &str,
     park: bool,
     retry_in_ms: i64,
 ) -> QueryResult<()> {
+    if seqs.is_empty() {
+        return Ok(());
+    }
     let next = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(retry_in_ms);
     let parked = park.then(time::OffsetDateTime::now_utc);
-    diesel::update(audit_outbox::table.find(seq))
-        .set((
+    Cached(
+        diesel::update(audit_outbox::table.filter(audit_outbox::seq.eq_any(seqs))).set((
             audit_outbox::attempts.eq(audit_outbox::attempts + 1),
             audit_outbox::last_error.eq(error),
             audit_outbox::next_attempt_at.eq(next),
             audit_outbox::parked_at.eq(parked),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
+        )),
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Pending rows, parked rows, and the age in seconds of the oldest pending one.
@@ -144,10 +224,11 @@ pub const STATS_SQL: &str = "WITH oldest AS (SELECT seq, created_at FROM audit_o
                 AS oldest_age_seconds";
 
 pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Stats> {
-    let raw: RawStats = diesel::sql_query(STATS_SQL)
-        .bind::<diesel::sql_types::BigInt, _>(STATS_EXACT_UP_TO + 1)
-        .get_result(conn)
-        .await?;
+    let raw: RawStats = Cached(
+        diesel::sql_query(STATS_SQL).bind::<diesel::sql_types::BigInt, _>(STATS_EXACT_UP_TO + 1),
+    )
+    .get_result(conn)
+    .await?;
     let pending = match (raw.oldest_seq, raw.last_seq) {
         (Some(first), Some(last)) if raw.counted > STATS_EXACT_UP_TO => {
             (last - first + 1).max(raw.counted)

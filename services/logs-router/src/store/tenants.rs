@@ -16,6 +16,7 @@ use crate::schema::{targets, tenants};
 use crate::store::StoreError;
 use crate::store::outbox;
 use crate::store::rows::{NewOutboxEvent, TargetRow, TenantRow};
+use platform::db::Cached;
 
 pub type TenantWithTargets = (TenantRow, Vec<TargetRow>);
 
@@ -111,24 +112,27 @@ async fn lock_tenant(
         .ok_or(StoreError::TenantNotFound(id))
 }
 
-/// Recomputes and stores the tenant's etag after its targets changed. The request's trace id goes with it: the
-/// tenant row is one the request writes.
+/// Recomputes and stores the tenant's etag after its targets changed, from `targets`: the tenant's targets as they
+/// now stand, which the caller read under the tenant's lock and changed itself (no second read). The request's
+/// trace id goes with it: the tenant row is one the request writes.
 async fn refresh_tenant_etag(
     conn: &mut AsyncPgConnection,
     mut tenant: TenantRow,
+    mut targets: Vec<TargetRow>,
     trace_id: &str,
 ) -> Result<TenantWithTargets, StoreError> {
-    let ts = targets_of(conn, tenant.id).await?;
-    tenant.etag = etag::tenant(&tenant.facts(&ts));
+    targets.sort_by_key(|t| (t.created_at, t.id));
+    tenant.etag = etag::tenant(&tenant.facts(&targets));
     tenant.trace_id = trace_id.to_owned();
-    diesel::update(tenants::table.filter(tenants::id.eq(tenant.id)))
-        .set((
+    Cached(
+        diesel::update(tenants::table.filter(tenants::id.eq(tenant.id))).set((
             tenants::etag.eq(&tenant.etag),
             tenants::trace_id.eq(&tenant.trace_id),
-        ))
-        .execute(conn)
-        .await?;
-    Ok((tenant, ts))
+        )),
+    )
+    .execute(conn)
+    .await?;
+    Ok((tenant, targets))
 }
 
 fn check_if_match(
@@ -153,10 +157,12 @@ pub async fn create(
 ) -> Result<TenantWithTargets, StoreError> {
     conn.transaction(async |conn| {
         // Serialise creates per account so two at once cannot both pass the limit check.
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<Text, _>(format!("tenants:{}", tenant.account_id))
-            .execute(conn)
-            .await?;
+        Cached(
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<Text, _>(format!("tenants:{}", tenant.account_id)),
+        )
+        .execute(conn)
+        .await?;
         let count: i64 = tenants::table
             .filter(tenants::account_id.eq(&tenant.account_id))
             .count()
@@ -171,10 +177,13 @@ pub async fn create(
             .values(&tenant)
             .execute(conn)
             .await?;
-        diesel::insert_into(targets::table)
-            .values(&new_targets)
-            .execute(conn)
-            .await?;
+        // One statement for all the targets: its text varies only with their number, which the rules bound (one
+        // target per type), so it is cached like the others.
+        if !new_targets.is_empty() {
+            Cached(diesel::insert_into(targets::table).values(&new_targets))
+                .execute(conn)
+                .await?;
+        }
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, new_targets))
     })
@@ -199,15 +208,16 @@ pub async fn rename(
         tenant.updated_at = crate::store::rows::now();
         tenant.trace_id = trace_id.to_owned();
         tenant.etag = etag::tenant(&tenant.facts(&ts));
-        diesel::update(tenants::table.filter(tenants::id.eq(id)))
-            .set((
+        Cached(
+            diesel::update(tenants::table.filter(tenants::id.eq(id))).set((
                 tenants::name.eq(&tenant.name),
                 tenants::updated_at.eq(tenant.updated_at),
                 tenants::trace_id.eq(&tenant.trace_id),
                 tenants::etag.eq(&tenant.etag),
-            ))
-            .execute(conn)
-            .await?;
+            )),
+        )
+        .execute(conn)
+        .await?;
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, ts))
     })
@@ -244,14 +254,15 @@ pub async fn add_target(
 ) -> Result<(TenantRow, TargetRow), StoreError> {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
-        let existing = targets_of(conn, tenant_id).await?;
+        let mut existing = targets_of(conn, tenant_id).await?;
         tenant::check(&types_of(&existing)?, Change::AddTarget(target.kind()?))?;
         target.etag = target_tag(&target)?;
         diesel::insert_into(targets::table)
             .values(&target)
             .execute(conn)
             .await?;
-        let (tenant, _) = refresh_tenant_etag(conn, tenant, &target.trace_id).await?;
+        existing.push(target.clone());
+        let (tenant, _) = refresh_tenant_etag(conn, tenant, existing, &target.trace_id).await?;
         outbox::insert(conn, &record(&tenant)).await?;
         Ok((tenant, target))
     })
@@ -273,11 +284,12 @@ where
 {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
-        let existing = targets_of(conn, tenant_id).await?;
-        let current = existing
+        let mut existing = targets_of(conn, tenant_id).await?;
+        let at = existing
             .iter()
-            .find(|t| t.id == target_id)
+            .position(|t| t.id == target_id)
             .ok_or(StoreError::TargetNotFound(target_id))?;
+        let current = &existing[at];
         check_if_match(if_match, &current.etag, true)?;
         let mut next = change(current)?;
         let kinds = Change::ChangeTarget {
@@ -286,8 +298,8 @@ where
         };
         tenant::check(&types_of(&existing)?, kinds).map_err(StoreError::from)?;
         next.etag = target_tag(&next)?;
-        diesel::update(targets::table.filter(targets::id.eq(target_id)))
-            .set((
+        Cached(
+            diesel::update(targets::table.filter(targets::id.eq(target_id))).set((
                 targets::name.eq(&next.name),
                 targets::log_sink_crn.eq(&next.log_sink_crn),
                 targets::target_type.eq(&next.target_type),
@@ -297,11 +309,13 @@ where
                 targets::etag.eq(&next.etag),
                 targets::updated_at.eq(next.updated_at),
                 targets::trace_id.eq(&next.trace_id),
-            ))
-            .execute(conn)
-            .await
-            .map_err(StoreError::from)?;
-        let (tenant, _) = refresh_tenant_etag(conn, tenant, &next.trace_id).await?;
+            )),
+        )
+        .execute(conn)
+        .await
+        .map_err(StoreError::from)?;
+        existing[at] = next.clone();
+        let (tenant, _) = refresh_tenant_etag(conn, tenant, existing, &next.trace_id).await?;
         outbox::insert(conn, &record(&tenant, &next)).await?;
         Ok((tenant, next))
     })
@@ -319,18 +333,18 @@ pub async fn delete_target(
 ) -> Result<TenantRow, StoreError> {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
-        let existing = targets_of(conn, tenant_id).await?;
-        let current = existing
+        let mut existing = targets_of(conn, tenant_id).await?;
+        let at = existing
             .iter()
-            .find(|t| t.id == target_id)
-            .ok_or(StoreError::TargetNotFound(target_id))?
-            .clone();
-        check_if_match(if_match, &current.etag, false)?;
+            .position(|t| t.id == target_id)
+            .ok_or(StoreError::TargetNotFound(target_id))?;
+        check_if_match(if_match, &existing[at].etag, false)?;
         tenant::check(&types_of(&existing)?, Change::DeleteTarget)?;
         diesel::delete(targets::table.filter(targets::id.eq(target_id)))
             .execute(conn)
             .await?;
-        let (tenant, _) = refresh_tenant_etag(conn, tenant, trace_id).await?;
+        let current = existing.remove(at);
+        let (tenant, _) = refresh_tenant_etag(conn, tenant, existing, trace_id).await?;
         outbox::insert(conn, &record(&tenant, &current)).await?;
         Ok(tenant)
     })

@@ -14,4 +14,5 @@ mod endpoints;
 mod hardening;
 mod headers;
 mod outbox_cost;
+mod prepared;
 mod rules;

@@ -2,9 +2,11 @@
 //! order (no sort of every pending row), and the statistics read indexes only.
 
 use crate::common::*;
+use diesel::QueryDsl;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
-use logs_router::store::outbox::{self, CLAIM_SQL, STATS_EXACT_UP_TO, STATS_SQL};
+use logs_router::schema::audit_outbox;
+use logs_router::store::outbox::{self, STATS_EXACT_UP_TO, STATS_SQL};
 
 #[derive(diesel::QueryableByName)]
 struct PlanLine {
@@ -18,6 +20,27 @@ async fn plan(conn: &mut diesel_async::AsyncPgConnection, sql: &str, bind: i64) 
         .load(conn)
         .await
         .unwrap();
+    joined(lines)
+}
+
+/// The plan of `sql` with its `$1`, `$2`... replaced by `literals`.
+async fn plan_with(
+    conn: &mut diesel_async::AsyncPgConnection,
+    sql: &str,
+    literals: &[&str],
+) -> String {
+    let mut text = sql.to_owned();
+    for (i, l) in literals.iter().enumerate().rev() {
+        text = text.replace(&format!("${}", i + 1), l);
+    }
+    let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN {text}"))
+        .load(conn)
+        .await
+        .unwrap();
+    joined(lines)
+}
+
+fn joined(lines: Vec<PlanLine>) -> String {
     lines
         .into_iter()
         .map(|l| l.line)
@@ -34,7 +57,7 @@ async fn rows(conn: &mut diesel_async::AsyncPgConnection, n: i64, state: &str) {
     };
     diesel::sql_query(format!(
         "INSERT INTO audit_outbox (event_id, account_id, event, delivered_at, parked_at) \
-         SELECT gen_random_uuid(), 'acc', '{{}}'::jsonb, {delivered}, {parked} FROM generate_series(1, $1)"
+         SELECT gen_random_uuid(), 'acc-' || (i % 64), '{{}}'::jsonb, {delivered}, {parked} FROM generate_series(1, $1) AS i"
     ))
     .bind::<BigInt, _>(n)
     .execute(conn)
@@ -55,14 +78,48 @@ async fn the_claim_and_the_statistics_read_indexes_not_the_backlog() {
         .await
         .unwrap();
 
-    let claim = plan(&mut conn, CLAIM_SQL, 50).await;
+    // the accounts spread the rows over every lane: the claim of one lane has its share of the backlog before it
+    let lane: i16 = audit_outbox::table
+        .select(audit_outbox::lane)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let claim = plan_with(&mut conn, &outbox::lane_claim_sql(lane), &["250"]).await;
     assert!(
-        claim.contains("audit_outbox_pending_seq"),
-        "the claim reads the pending index:\n{claim}"
+        claim.contains(&format!("audit_outbox_pending_lane_{lane} ")),
+        "the claim reads the pending-lane index:\n{claim}"
     );
+    let below_limit = claim.split_once("Limit").map_or("", |(_, rest)| rest);
     assert!(
-        !claim.contains("Sort"),
-        "no sort of the pending rows:\n{claim}"
+        !below_limit.contains("Sort"),
+        "no sort of the pending rows (only of the claimed batch, above its LIMIT):\n{claim}"
+    );
+    let claimed = outbox::claim_lane(&mut conn, lane, 250).await.unwrap();
+    assert_eq!(claimed.len(), 250, "a batch of the lane's oldest rows");
+    assert!(
+        claimed.windows(2).all(|w| w[0].seq < w[1].seq),
+        "oldest first"
+    );
+    // a row waiting for its retry holds back the rows behind it in its lane
+    outbox::mark_failed(&mut conn, &[claimed[1].seq], "503: down", false, 60_000)
+        .await
+        .unwrap();
+    let held = outbox::claim_lane(&mut conn, lane, 250).await.unwrap();
+    assert_eq!(
+        held.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![claimed[0].seq],
+        "the claim stops before the first row not yet due"
+    );
+    let due = plan_with(&mut conn, &outbox::due_lanes_sql(), &[]).await;
+    assert!(
+        (0..outbox::LANES).all(|l| due.contains(&format!("audit_outbox_pending_lane_{l} ")))
+            && !due.contains("Seq Scan on audit_outbox"),
+        "the due lanes are probes of the pending-lane index:\n{due}"
+    );
+    assert_eq!(
+        outbox::due_lanes(&mut conn).await.unwrap(),
+        (0..outbox::LANES).collect::<Vec<_>>(),
+        "64 accounts fill every lane"
     );
 
     let stats = plan(&mut conn, STATS_SQL, STATS_EXACT_UP_TO + 1).await;

@@ -29,3 +29,17 @@ impl From<ListError> for OcmError {
 pub fn broken_rule(e: RuleError) -> OcmError {
     OcmError::validation(e.0)
 }
+
+/// An idempotency key used before with another body: 422, error 8.
+pub fn key_mismatch() -> OcmError {
+    OcmError::new(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        errors::ocm::Code::Validation,
+        "This Idempotency-Key was already used with a different request body",
+    )
+}
+
+/// An idempotency key another request is being served under right now: 409, error 6.
+pub fn key_in_progress() -> OcmError {
+    OcmError::conflict("A request with this Idempotency-Key is being processed; retry later")
+}

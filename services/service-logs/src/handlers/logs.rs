@@ -2,23 +2,25 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
+use auth::Principal;
 use domain_logs::owner;
-use domain_logs::service_log::LogInput;
+use domain_logs::service_log::{self, LogInput};
 use errors::ocm::OcmError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Params, Pool, errors::broken_rule, lists};
+use super::errors::{broken_rule, key_in_progress, key_mismatch};
+use super::{Params, Pool, lists};
 use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
 use crate::listing::{ClusterScope, ListQuery};
 use crate::store;
-use crate::store::idempotency::{self, Outcome};
+use crate::store::idempotency::KeyClaim;
+use crate::store::logs::{NewLog, Stored};
 use crate::store::rows::LogRow;
 use crate::wire::{ClusterLog, ClusterLogList, ClusterLogRequest, Error};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-const IDEMPOTENCY_KEY_MAX: usize = 255;
 
 /// Create a new log record.
 #[utoipa::path(
@@ -50,17 +52,45 @@ pub async fn create(
         return Err(OcmError::bad_request("Request body must be a JSON object"));
     }
     let key = idempotency_key(&req)?;
+    let new = prepare(
+        body,
+        key,
+        &caller.0,
+        OffsetDateTime::now_utc(),
+        "Request body",
+    )?;
+    let mut conn = store::conn(&pool).await?;
+    let stored = store::logs::create(&mut conn, std::slice::from_ref(&new)).await?;
+    let created = match stored.into_iter().next() {
+        Some(Stored::Created(log) | Stored::Replayed(log)) => log,
+        Some(Stored::Mismatch) => return Err(key_mismatch()),
+        Some(Stored::InProgress) => return Err(key_in_progress()),
+        None => return Err(OcmError::internal("a create stored nothing")),
+    };
+    let out = ClusterLog::from_row(created, None);
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, out.href.clone()))
+        .json(out))
+}
+
+/// A create body (a JSON object), its idempotency key and its caller made into the log to store: the rules of a
+/// new log (`domain_logs`), the values the server sets, the owner it teaches and the key's claim. `what` names the
+/// body in a parse error (`Request body`, `Item`). Used by the single and the bulk create alike.
+pub(crate) fn prepare(
+    body: Value,
+    key: Option<String>,
+    p: &Principal,
+    now: OffsetDateTime,
+    what: &str,
+) -> Result<NewLog, OcmError> {
     // Only a keyed create needs the body's fingerprint.
     let request_hash = key
         .as_ref()
         .map(|_| hex::encode(Sha256::digest(body.to_string().as_bytes())));
     let input: LogInput = serde_json::from_value(body)
-        .map_err(|e| OcmError::bad_request(format!("Request body is not a valid log: {e}")))?;
+        .map_err(|e| OcmError::bad_request(format!("{what} is not a valid log: {e}")))?;
     let log = input.validate().map_err(broken_rule)?;
-
     let learned = owner::learned_from(&log);
-    let p = &caller.0;
-    let now = OffsetDateTime::now_utc();
     let row = LogRow {
         id: domain::ids::new_ksuid(),
         cluster_uuid: log.cluster_uuid,
@@ -83,38 +113,15 @@ pub async fn create(
         first_name: p.given_name.clone().unwrap_or_default(),
         last_name: p.family_name.clone().unwrap_or_default(),
     };
-    let mut conn = store::conn(&pool).await?;
-    let created = match key {
-        None => store::logs::insert(&mut conn, &row, learned.as_ref()).await?,
-        Some(key) => match idempotency::create(
-            &mut conn,
-            &p.subject,
-            &key,
-            request_hash.as_deref().unwrap_or_default(),
-            &row,
-            learned.as_ref(),
-        )
-        .await?
-        {
-            Outcome::Created(log) | Outcome::Replayed(log) => log,
-            Outcome::Mismatch => {
-                return Err(OcmError::new(
-                    actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    errors::ocm::Code::Validation,
-                    "This Idempotency-Key was already used with a different request body",
-                ));
-            }
-            Outcome::InProgress => {
-                return Err(OcmError::conflict(
-                    "A request with this Idempotency-Key is being processed; retry later",
-                ));
-            }
-        },
-    };
-    let out = ClusterLog::from_row(created, None);
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, out.href.clone()))
-        .json(out))
+    Ok(NewLog {
+        row,
+        learned,
+        key: key.map(|key| KeyClaim {
+            caller: p.subject.clone(),
+            key,
+            request_hash: request_hash.unwrap_or_default(),
+        }),
+    })
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {
@@ -130,12 +137,9 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {
         .strip_prefix('"')
         .and_then(|k| k.strip_suffix('"'))
         .unwrap_or(key);
-    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX {
-        return Err(OcmError::bad_request(format!(
-            "Header 'Idempotency-Key' must hold 1 to {IDEMPOTENCY_KEY_MAX} characters"
-        )));
-    }
-    Ok(Some(key.to_owned()))
+    service_log::idempotency_key(key, "Header 'Idempotency-Key'")
+        .map(Some)
+        .map_err(|e| OcmError::bad_request(e.0))
 }
 
 /// Get all service logs the caller may see.

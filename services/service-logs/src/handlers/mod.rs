@@ -1,5 +1,6 @@
 //! HTTP handlers, one file per resource: parse, authorize, call the store, shape the response.
 
+pub mod bulk;
 pub mod clusters;
 pub mod errors;
 pub mod lists;

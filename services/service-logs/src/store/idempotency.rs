@@ -1,28 +1,31 @@
-//! `Idempotency-Key` on create: the first request with a key makes the log; a repeat with the same body gets
-//! the same log back; the same key with another body is refused; two at once: one wins, the other is told so.
+//! Idempotency keys of creates (the `Idempotency-Key` header, a bulk item's `idempotency_key`): the first request
+//! with a key makes the log; a repeat with the same body gets the same log back; the same key with another body is
+//! refused; two at once: one wins, the other is told so. [`crate::store::logs::create`] applies these rules to a
+//! batch inside its transaction with the helpers below.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain_logs::owner::ValidOwner;
+use diesel::sql_types::{Array, Bool, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::schema::{cluster_logs, idempotency_keys};
-use crate::store::logs;
+use crate::store::StoreResult;
 use crate::store::rows::LogRow;
-use crate::store::{StoreError, StoreResult};
 
 /// Keys are kept this long (the contract promises at least 24 hours).
 pub const RETENTION_HOURS: i32 = 48;
 
-#[derive(Debug)]
-pub enum Outcome {
-    Created(LogRow),
-    /// The same caller, key and body were seen before: the log then made.
-    Replayed(LogRow),
-    /// The key was used with another body.
-    Mismatch,
-    /// Another request with this key is being served right now.
-    InProgress,
+/// A create under an idempotency key: whose key, the key, and the fingerprint of the body it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyClaim {
+    pub caller: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+impl KeyClaim {
+    fn lock_name(&self) -> String {
+        format!("{}\n{}", self.caller, self.key)
+    }
 }
 
 #[derive(QueryableByName)]
@@ -31,58 +34,69 @@ struct Locked {
     locked: bool,
 }
 
-/// Creates `row` under `(caller, key)` unless the key was seen before.
-pub async fn create(
+/// Takes the transaction-scoped advisory lock of each claim, without waiting; whether each was taken (a `false`:
+/// another transaction is serving that key right now). Held until commit. One statement for all.
+pub(crate) async fn try_lock(
     conn: &mut AsyncPgConnection,
-    caller: &str,
-    key: &str,
-    request_hash: &str,
-    row: &LogRow,
-    learned: Option<&ValidOwner>,
-) -> StoreResult<Outcome> {
-    let lock_name = format!("{caller}\n{key}");
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        {
-            // Held until commit: a second request with the same key meanwhile sees `false` and gets a 409.
-            let locked: Locked = diesel::sql_query(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked",
+    claims: &[&KeyClaim],
+) -> QueryResult<Vec<bool>> {
+    let names: Vec<String> = claims.iter().map(|c| c.lock_name()).collect();
+    let locked: Vec<Locked> = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended(t.name, 0)) AS locked \
+         FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY t.n",
+    )
+    .bind::<Array<Text>, _>(names)
+    .load(conn)
+    .await?;
+    Ok(locked.into_iter().map(|l| l.locked).collect())
+}
+
+/// The keys of `claims` seen before: `(caller, key, request_hash, the log it made)`.
+pub(crate) async fn seen(
+    conn: &mut AsyncPgConnection,
+    claims: &[&KeyClaim],
+) -> QueryResult<Vec<(String, String, String, LogRow)>> {
+    let callers: Vec<&str> = claims.iter().map(|c| c.caller.as_str()).collect();
+    let keys: Vec<&str> = claims.iter().map(|c| c.key.as_str()).collect();
+    // Over-selects at most the cross product of callers and keys; the caller matches exact pairs.
+    idempotency_keys::table
+        .inner_join(cluster_logs::table)
+        .filter(idempotency_keys::caller.eq_any(callers))
+        .filter(idempotency_keys::key.eq_any(keys))
+        .select((
+            idempotency_keys::caller,
+            idempotency_keys::key,
+            idempotency_keys::request_hash,
+            LogRow::as_select(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Records the keys of logs just made: `(claim, log id)`.
+pub(crate) async fn record(
+    conn: &mut AsyncPgConnection,
+    made: &[(&KeyClaim, &str)],
+) -> QueryResult<()> {
+    if made.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = made
+        .iter()
+        .map(|(c, id)| {
+            (
+                idempotency_keys::caller.eq(c.caller.as_str()),
+                idempotency_keys::key.eq(c.key.as_str()),
+                idempotency_keys::request_hash.eq(c.request_hash.as_str()),
+                idempotency_keys::log_id.eq(*id),
             )
-            .bind::<Text, _>(&lock_name)
-            .get_result(conn)
-            .await?;
-            if !locked.locked {
-                return Ok(Outcome::InProgress);
-            }
-            let seen: Option<(String, LogRow)> = idempotency_keys::table
-                .inner_join(cluster_logs::table)
-                .filter(idempotency_keys::caller.eq(caller))
-                .filter(idempotency_keys::key.eq(key))
-                .select((idempotency_keys::request_hash, LogRow::as_select()))
-                .first(conn)
-                .await
-                .optional()?;
-            if let Some((hash, log)) = seen {
-                return Ok(if hash == request_hash {
-                    Outcome::Replayed(log)
-                } else {
-                    Outcome::Mismatch
-                });
-            }
-            let log = logs::insert_row(conn, row, learned).await?;
-            diesel::insert_into(idempotency_keys::table)
-                .values((
-                    idempotency_keys::caller.eq(caller),
-                    idempotency_keys::key.eq(key),
-                    idempotency_keys::request_hash.eq(request_hash),
-                    idempotency_keys::log_id.eq(&log.id),
-                ))
-                .execute(conn)
-                .await?;
-            Ok(Outcome::Created(log))
-        }
-    })
-    .await
-    .map_err(StoreError::from)
+        })
+        .collect();
+    diesel::insert_into(idempotency_keys::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Forgets keys older than the retention; how many went.

@@ -6,49 +6,150 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::ValidOwner;
 use futures_util::{Stream, StreamExt};
 use platform::db::DbConn;
+use std::collections::HashMap;
 
 use crate::fields::Field;
 use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
 use crate::schema::cluster_logs;
+use crate::store::idempotency::{self, KeyClaim};
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
 use crate::store::{StoreError, StoreResult, owners};
 
 type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
-/// Stores a new log, and the cluster owner it teaches (if any, and the cluster has none yet) in the same
-/// transaction.
-pub async fn insert(
-    conn: &mut AsyncPgConnection,
-    row: &LogRow,
-    learned: Option<&ValidOwner>,
-) -> StoreResult<LogRow> {
-    Ok(match learned {
-        None => insert_row(conn, row, None).await?,
-        Some(owner) => {
-            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-                insert_row(conn, row, Some(owner)).await
-            })
-            .await?
-        }
-    })
+/// A log to store: its row, the cluster owner it teaches (if any; recorded only when the cluster has none yet),
+/// and the idempotency key it came with (if any).
+#[derive(Debug, Clone)]
+pub struct NewLog {
+    pub row: LogRow,
+    pub learned: Option<ValidOwner>,
+    pub key: Option<KeyClaim>,
 }
 
-/// The insert itself (and the learned owner), for callers already inside a transaction.
-pub(crate) async fn insert_row(
-    conn: &mut AsyncPgConnection,
-    row: &LogRow,
-    learned: Option<&ValidOwner>,
-) -> QueryResult<LogRow> {
-    let log = diesel::insert_into(cluster_logs::table)
-        .values(row)
-        .returning(LogRow::as_returning())
-        .get_result(conn)
-        .await?;
-    if let Some(owner) = learned {
-        owners::learn(conn, owner).await?;
+/// What became of one [`NewLog`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// Stored now.
+    Created(LogRow),
+    /// Its caller, key and body were seen before (earlier, or earlier in the same batch): the log then made.
+    Replayed(LogRow),
+    /// Its key was used with another body.
+    Mismatch,
+    /// Another transaction is serving its key right now.
+    InProgress,
+}
+
+/// Stores a batch of new logs in ONE transaction: every create goes through here (a single create, a bulk
+/// create, a group of concurrent creates). Answers one [`Stored`] per log, in order.
+///
+/// Keyed logs first take their key's advisory lock (one statement; a key held elsewhere is
+/// [`Stored::InProgress`]) and look their keys up (one statement); a key seen before replays its log or, with
+/// another body, is a [`Stored::Mismatch`]; the second log of a batch with the key of an earlier one replays that
+/// one (same body) or is a mismatch. Then one multi-row INSERT of the logs, one of the owners they teach (the first
+/// log of a cluster in the batch teaches) and one of their keys.
+pub async fn create(conn: &mut AsyncPgConnection, logs: &[NewLog]) -> StoreResult<Vec<Stored>> {
+    if logs.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(log)
+    Ok(conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| write_batch(conn, logs).await)
+        .await?)
+}
+
+/// Where a log of the batch ends up, before the INSERT.
+enum Plan {
+    Insert,
+    Mismatch,
+    InProgress,
+    /// Replays the log of this row of the keys seen before.
+    Seen(usize),
+    /// Same key and body as the log at this index of the batch, which is inserted.
+    SameAs(usize),
+}
+
+async fn write_batch(conn: &mut AsyncPgConnection, logs: &[NewLog]) -> QueryResult<Vec<Stored>> {
+    let mut plans: Vec<Plan> = logs.iter().map(|_| Plan::Insert).collect();
+    let mut seen = Vec::new();
+    let claims: Vec<(usize, &KeyClaim)> = logs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.key.as_ref().map(|k| (i, k)))
+        .collect();
+    if !claims.is_empty() {
+        let only: Vec<&KeyClaim> = claims.iter().map(|(_, c)| *c).collect();
+        let locked = idempotency::try_lock(conn, &only).await?;
+        seen = idempotency::seen(conn, &only).await?;
+        // The first log of the batch holding each (caller, key), and its body's fingerprint.
+        let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+        for ((i, claim), locked) in claims.iter().zip(locked) {
+            let id = (claim.caller.as_str(), claim.key.as_str());
+            plans[*i] = if !locked {
+                Plan::InProgress
+            } else if let Some(at) = seen
+                .iter()
+                .position(|(c, k, _, _)| (c.as_str(), k.as_str()) == id)
+            {
+                if seen[at].2 == claim.request_hash {
+                    Plan::Seen(at)
+                } else {
+                    Plan::Mismatch
+                }
+            } else if let Some(&earlier) = first.get(&id) {
+                let same = logs[earlier]
+                    .key
+                    .as_ref()
+                    .is_some_and(|k| k.request_hash == claim.request_hash);
+                if same {
+                    Plan::SameAs(earlier)
+                } else {
+                    Plan::Mismatch
+                }
+            } else {
+                first.insert(id, *i);
+                Plan::Insert
+            };
+        }
+    }
+    let fresh: Vec<&NewLog> = logs
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::Insert))
+        .map(|(l, _)| l)
+        .collect();
+    let mut stored: HashMap<String, LogRow> = HashMap::new();
+    if !fresh.is_empty() {
+        let rows: Vec<&LogRow> = fresh.iter().map(|l| &l.row).collect();
+        let inserted: Vec<LogRow> = diesel::insert_into(cluster_logs::table)
+            .values(rows)
+            .returning(LogRow::as_returning())
+            .get_results(conn)
+            .await?;
+        stored = inserted.into_iter().map(|r| (r.id.clone(), r)).collect();
+        owners::learn_all(conn, fresh.iter().filter_map(|l| l.learned.as_ref())).await?;
+        let made: Vec<(&KeyClaim, &str)> = fresh
+            .iter()
+            .filter_map(|l| l.key.as_ref().map(|k| (k, l.row.id.as_str())))
+            .collect();
+        idempotency::record(conn, &made).await?;
+    }
+    let take = |i: usize| {
+        stored
+            .get(&logs[i].row.id)
+            .cloned()
+            .ok_or(diesel::result::Error::NotFound)
+    };
+    plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, plan)| match plan {
+            Plan::Insert => take(i).map(Stored::Created),
+            Plan::SameAs(earlier) => take(earlier).map(Stored::Replayed),
+            Plan::Seen(at) => Ok(Stored::Replayed(seen[at].3.clone())),
+            Plan::Mismatch => Ok(Stored::Mismatch),
+            Plan::InProgress => Ok(Stored::InProgress),
+        })
+        .collect()
 }
 
 /// One log, if it exists and the caller may see it.

@@ -58,10 +58,27 @@ pub async fn register(conn: &mut AsyncPgConnection, owner: &ValidOwner) -> Store
         .await?)
 }
 
-/// Records a learned owner unless the cluster already has one (explicit or learned).
-pub(crate) async fn learn(conn: &mut AsyncPgConnection, owner: &ValidOwner) -> QueryResult<()> {
+/// Records the learned owners unless their clusters already have one (explicit or learned), in one statement.
+/// The first owner of a cluster in `owners` is the one recorded; rows go in cluster order, so that concurrent
+/// batches lock the registry's index entries in the same order.
+pub(crate) async fn learn_all<'a>(
+    conn: &mut AsyncPgConnection,
+    owners: impl Iterator<Item = &'a ValidOwner>,
+) -> QueryResult<()> {
+    let mut known = std::collections::HashSet::new();
+    let mut first: Vec<&ValidOwner> = owners
+        .filter(|o| known.insert(o.cluster_uuid.as_str()))
+        .collect();
+    if first.is_empty() {
+        return Ok(());
+    }
+    first.sort_by(|a, b| a.cluster_uuid.cmp(&b.cluster_uuid));
+    let rows: Vec<OwnerRow> = first
+        .into_iter()
+        .map(|o| OwnerRow::new(o, Source::Learned))
+        .collect();
     diesel::insert_into(cluster_owners::table)
-        .values(&OwnerRow::new(owner, Source::Learned))
+        .values(&rows)
         .on_conflict(cluster_owners::cluster_uuid)
         .do_nothing()
         .execute(conn)

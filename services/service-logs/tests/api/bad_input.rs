@@ -334,6 +334,7 @@ async fn a_wrong_method_answers_405_with_allow_listing_the_resources_methods() {
         (Method::PUT, String::new(), "GET"),
         (Method::PUT, "/cluster_logs".to_owned(), "GET, POST"),
         (Method::PATCH, format!("/cluster_logs/{id}"), "GET, DELETE"),
+        (Method::GET, "/cluster_logs/bulk".to_owned(), "POST"),
         (Method::POST, "/clusters/cluster_logs".to_owned(), "GET"),
         (
             Method::DELETE,

@@ -5,6 +5,7 @@ mod common;
 
 mod auth_tokens;
 mod bad_input;
+mod bulk;
 mod clients;
 mod endpoints;
 mod hardening;

@@ -82,6 +82,7 @@ async fn openapi_document_covers_every_route() {
             "GET /api/service_logs/v1/clusters/{uuid}/cluster_logs",
             "GET /api/service_logs/v1/warehouse",
             "POST /api/service_logs/v1/cluster_logs",
+            "POST /api/service_logs/v1/cluster_logs/bulk",
             "PUT /api/service_logs/v1/clusters/{cluster_uuid}/owner",
         ]
     );

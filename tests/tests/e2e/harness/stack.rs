@@ -188,24 +188,19 @@ impl Stack {
         items(&page)
     }
 
-    /// How many `POST /cluster_logs` service-logs answered 201 (its request log lines, over all its runs): a
-    /// first store or an idempotent replay each count one.
-    pub fn stores_answered(&self) -> usize {
-        self.sl
-            .log_lines()
-            .iter()
-            .filter(|l| {
-                s(l, "message") == "request"
-                    && s(l, "method") == "POST"
-                    && s(l, "path") == format!("{SL_BASE}/cluster_logs")
-                    && l["status"] == json!(201)
-            })
-            .count()
-    }
-
     /// The value of the counter `audit_deliveries_total{outcome="<outcome>"}` in router `r`'s `/metrics`
     /// (0 when absent).
     pub async fn deliveries(&self, r: usize, outcome: &str) -> u64 {
+        self.counter(
+            r,
+            &format!("audit_deliveries_total{{outcome=\"{outcome}\"}}"),
+        )
+        .await
+    }
+
+    /// The value of the series `series` (name and labels, as `/metrics` writes them) in router `r`'s `/metrics`
+    /// (0 when absent).
+    pub async fn counter(&self, r: usize, series: &str) -> u64 {
         let url = format!("{}/metrics", self.routers[r].url());
         let text = self
             .http
@@ -216,14 +211,27 @@ impl Stack {
             .text()
             .await
             .unwrap_or_default();
-        let series = format!("audit_deliveries_total{{outcome=\"{outcome}\"}}");
         text.lines()
-            .find_map(|l| l.strip_prefix(&series))
+            .find_map(|l| l.strip_prefix(series).filter(|v| v.starts_with(' ')))
             .map_or(0, |v| {
                 v.trim()
                     .parse::<f64>()
                     .unwrap_or_else(|e| panic!("{series}{v}: {e}")) as u64
             })
+    }
+
+    /// How many bulk creates service-logs answered 200 (its request log lines, over all its runs).
+    pub fn bulk_posts(&self) -> usize {
+        self.sl
+            .log_lines()
+            .iter()
+            .filter(|l| {
+                s(l, "message") == "request"
+                    && s(l, "method") == "POST"
+                    && s(l, "path") == format!("{SL_BASE}/cluster_logs/bulk")
+                    && l["status"] == json!(200)
+            })
+            .count()
     }
 
     /// Every outbox row of the router database, oldest first.

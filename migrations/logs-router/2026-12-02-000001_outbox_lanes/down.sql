@@ -1,0 +1,2 @@
+-- The per-lane indexes go with the column.
+ALTER TABLE audit_outbox DROP COLUMN lane;
