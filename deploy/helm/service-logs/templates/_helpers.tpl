@@ -131,6 +131,9 @@ LOG_FORMAT: {{ $c.logFormat | quote }}
 {{- if gt (int $c.databasePoolSize) 0 }}
 DATABASE_POOL_SIZE: {{ $c.databasePoolSize | quote }}
 {{- end }}
+LOG_CREATE_BATCH_MAX: {{ $c.createBatch.max | quote }}
+LOG_CREATE_BATCH_WAIT_US: {{ $c.createBatch.waitMicros | quote }}
+LOG_CREATE_BATCH_WRITERS: {{ $c.createBatch.writers | quote }}
 {{- with $c.auth.jwksUrl }}
 AUTH_JWKS_URL: {{ . | quote }}
 {{- end }}
