@@ -9,9 +9,6 @@ local headers = {
 }
 local path = "/api/service_logs/v1/cluster_logs/bulk"
 local items = tonumber(os.getenv("BENCH_BULK_ITEMS") or "100")
-local item_fmt = '{"severity":"Info","service_name":"SREManualAction","cluster_uuid":"%s","cluster_id":"%s",'
-  .. '"summary":"bench","description":"d","internal_only":false,"event_stream_id":"","subscription_id":"s",'
-  .. '"doc_references":null}'
 
 setup = common.setup
 init = common.init
@@ -20,8 +17,7 @@ done = common.done
 function request()
   local parts = {}
   for i = 1, items do
-    local c = math.random(1, common.clusters)
-    parts[i] = string.format(item_fmt, common.uuid(c), common.cluster_id(c))
+    parts[i] = common.create_body(math.random(1, common.clusters))
   end
   return wrk.format("POST", path, headers, '{"items":[' .. table.concat(parts, ",") .. ']}')
 end

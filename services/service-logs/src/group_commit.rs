@@ -24,6 +24,10 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::store::logs::{NewLog, Stored};
 use crate::store::{self, StoreError, StoreResult};
 
+const DEFAULT_MAX: usize = 64;
+const DEFAULT_WAIT_US: u64 = 0;
+const DEFAULT_WRITERS: usize = 2;
+
 /// How creates are coalesced (`LOG_CREATE_BATCH_*`).
 #[derive(Debug, Clone, Args)]
 pub struct GroupSettings {
@@ -65,9 +69,9 @@ impl GroupSettings {
 impl Default for GroupSettings {
     fn default() -> Self {
         Self {
-            max: 64,
-            wait_us: 0,
-            writers: 2,
+            max: DEFAULT_MAX,
+            wait_us: DEFAULT_WAIT_US,
+            writers: DEFAULT_WRITERS,
         }
     }
 }
