@@ -18,6 +18,15 @@ function M.cluster_id(c)
   return string.format("bench%027d", c)
 end
 
+-- The body osdctl sends, for cluster c (create.lua, and each item of bulk.lua).
+local create_fmt = '{"severity":"Info","service_name":"SREManualAction","cluster_uuid":"%s","cluster_id":"%s",'
+  .. '"summary":"bench","description":"d","internal_only":false,"event_stream_id":"","subscription_id":"s",'
+  .. '"doc_references":null}'
+
+function M.create_body(c)
+  return string.format(create_fmt, M.uuid(c), M.cluster_id(c))
+end
+
 -- The router's tokens, one per account (line k: acc-k), or an empty list when BENCH_TOKENS_FILE is not set.
 function M.load_tokens()
   local tokens = {}

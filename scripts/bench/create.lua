@@ -7,9 +7,6 @@ local headers = {
   ["Authorization"] = "Bearer " .. common.token,
 }
 local path = "/api/service_logs/v1/cluster_logs"
-local body_fmt = '{"severity":"Info","service_name":"SREManualAction","cluster_uuid":"%s","cluster_id":"%s",'
-  .. '"summary":"bench","description":"d","internal_only":false,"event_stream_id":"","subscription_id":"s",'
-  .. '"doc_references":null}'
 
 setup = common.setup
 init = common.init
@@ -17,5 +14,5 @@ done = common.done
 
 function request()
   local c = math.random(1, common.clusters)
-  return wrk.format("POST", path, headers, string.format(body_fmt, common.uuid(c), common.cluster_id(c)))
+  return wrk.format("POST", path, headers, common.create_body(c))
 end

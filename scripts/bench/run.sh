@@ -11,6 +11,8 @@
 #             2. for each scenario, one after the other (never at the same time), a warm-up then a measurement:
 #                  cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + page.sql
 #                  create-log    service: wrk + create.lua    raw: pgbench -M prepared + create.sql
+#                  create-bulk   service: wrk + bulk.lua      raw: pgbench -M prepared + bulk.sql
+#                                (BENCH_BULK_ITEMS logs per request / per multi-row INSERT)
 #                at the same concurrency (wrk connections = pgbench clients) and duration;
 #             3. stops the service and drops its database (~1.2 GB) before the next part.
 #   router  logs-router against pgbench running the store's transactions, outbox insert included (router.sh):
@@ -35,6 +37,7 @@
 #   BENCH_PARTS        which parts, in this order                   (default "logs router audit")
 #   BENCH_ROWS         logs to seed (logs)                          (default 1000000)
 #   BENCH_CLUSTERS     clusters they are spread over (logs)         (default 10000)
+#   BENCH_BULK_ITEMS   logs per bulk create (logs)                  (default 100, at most 1000)
 #   BENCH_CONCURRENCY  wrk connections = pgbench clients            (default 16)
 #   BENCH_DURATION     seconds of each measurement                  (default 20)
 #   BENCH_WARMUP       seconds of the warm-up before each one       (default 3)
@@ -70,6 +73,7 @@ die() {
 PARTS=${BENCH_PARTS:-logs router audit}
 ROWS=${BENCH_ROWS:-1000000}
 CLUSTERS=${BENCH_CLUSTERS:-10000}
+BULK_ITEMS=${BENCH_BULK_ITEMS:-100}
 CONC=${BENCH_CONCURRENCY:-16}
 DURATION=${BENCH_DURATION:-20}
 WARMUP=${BENCH_WARMUP:-3}
@@ -89,12 +93,13 @@ ROUTER_BIN=$TARGET_DIR/release/logs-router
 OUT=$TARGET_DIR/bench
 RESULTS=$OUT/results.txt
 
-for v in ROWS CLUSTERS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
+for v in ROWS CLUSTERS BULK_ITEMS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
   AUDIT_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "a BENCH_ variable for $v must be a positive integer (got '${!v}')"
 done
 [ "$CLUSTERS" -le 999999999999 ] || die "BENCH_CLUSTERS must fit in 12 digits"
 [[ $AUDIT_LOAD =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_AUDIT_LOAD must be a fraction in (0, 1] (got '$AUDIT_LOAD')"
+[ "$BULK_ITEMS" -le 1000 ] || die "BENCH_BULK_ITEMS must be at most 1000 (the bulk create's limit)"
 [ "$THREADS" -le "$CONC" ] || THREADS=$CONC
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 for p in $PARTS; do
@@ -421,9 +426,12 @@ part_logs() {
   # Reads first, on the freshly vacuumed table; then the inserts (which grow it by a few percent).
   scenario cluster-page page.lua "http://$BIND" page.sql "$db_url" -D clusters="$CLUSTERS"
   scenario create-log create.lua "http://$BIND" create.sql "$db_url" -D clusters="$CLUSTERS"
+  export BENCH_BULK_ITEMS=$BULK_ITEMS
+  scenario create-bulk bulk.lua "http://$BIND" bulk.sql "$db_url" -D clusters="$CLUSTERS" -D items="$BULK_ITEMS"
 
-  printf '## service-logs (rows=%s clusters=%s)\n' "$ROWS" "$CLUSTERS" >>"$RESULTS"
-  report_ratios create-log cluster-page
+  printf '## service-logs (rows=%s clusters=%s; create-bulk: %s logs per request/transaction, logs/s = %s x req/s)\n' \
+    "$ROWS" "$CLUSTERS" "$BULK_ITEMS" "$BULK_ITEMS" >>"$RESULTS"
+  report_ratios create-log create-bulk cluster-page
   stop_service service-logs
   # The cold start that matters in production: a new pod on a database already migrated and full.
   start_service service-logs-restart "$BIND" "$BIN" DATABASE_URL="$db_url"

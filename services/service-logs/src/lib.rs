@@ -6,6 +6,7 @@ pub mod access;
 pub mod dialect;
 pub mod fields;
 pub mod filter;
+pub mod group_commit;
 pub mod handlers;
 pub mod listing;
 pub mod openapi;
@@ -16,6 +17,7 @@ pub mod store;
 pub mod wire;
 
 use actix_web::dev::Server;
+use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use platform::server::{self, Database, Foundation};
 use std::net::SocketAddr;
@@ -57,11 +59,18 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         verifier = verifier.with_service_accounts(&sa)?;
     }
     let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
+    let creates = web::Data::new(group_commit::GroupCommit::start(
+        foundation.pool.clone(),
+        &settings.group,
+    ));
     let bound = server::serve::<dialect::Ocm, _>(
         &settings.server,
         &foundation,
         &openapi::ApiDoc::openapi(),
-        routes::configure,
+        move |cfg| {
+            cfg.app_data(creates.clone());
+            routes::configure(cfg);
+        },
     )?;
     Ok(Running {
         server: bound.server,

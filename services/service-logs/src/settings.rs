@@ -1,11 +1,13 @@
 //! The service's settings: the shared contract variables, the server's (`BIND_ADDR`, default `0.0.0.0:8000`;
-//! `HTTP_WORKERS`) and the service's own (`LOG_RETENTION_DAYS`).
+//! `HTTP_WORKERS`), how single creates are coalesced (`LOG_CREATE_BATCH_*`, see `group_commit`) and the
+//! retention (`LOG_RETENTION_DAYS`).
 
 use clap::Args;
 use platform::server::ServerSettings;
 use platform::settings::CommonSettings;
 
 use crate::dialect::Ocm;
+use crate::group_commit::GroupSettings;
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -14,6 +16,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub server: ServerSettings<Ocm>,
+
+    #[command(flatten)]
+    pub group: GroupSettings,
 
     /// Days a log is kept after it was stored; older logs are deleted by the hourly housekeeping, in batches.
     /// Unset (the default): logs are kept for ever.
@@ -27,6 +32,7 @@ impl Settings {
         Settings {
             common: CommonSettings::for_tests(database_url, secret),
             server: ServerSettings::for_tests(workers),
+            group: GroupSettings::default(),
             log_retention_days: None,
         }
     }

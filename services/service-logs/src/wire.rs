@@ -158,7 +158,8 @@ impl ClusterOwner {
 
 /// The body of `POST /cluster_logs` (documentation only: `domain_logs::service_log::LogInput` reads it). Fields
 /// the server sets (`id`, `kind`, `href`, `created_*`, ...) are ignored when sent; `null` counts as absent. One of
-/// `cluster_id` and `cluster_uuid` must be non-blank (a rule the document cannot state). The patterns say what
+/// `cluster_id` and `cluster_uuid` must be non-blank (a rule the document cannot state). Indexed text fields hold at most
+/// 512 characters. The patterns say what
 /// the service refuses: blank required text, and NUL (`\u0000`), which no text column can store.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClusterLogRequest {
@@ -166,23 +167,23 @@ pub struct ClusterLogRequest {
         pattern = r"^(Debug|Info|Warning|Error|Fatal|Major|Critical|Important|Moderate|Low)$"
     )]
     pub severity: String,
-    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", max_length = 512)]
     pub service_name: String,
     /// At most 255 characters.
     #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", max_length = 255)]
     pub summary: String,
-    #[schema(pattern = r"^[^\u0000]*$")]
+    #[schema(pattern = r"^[^\u0000]*$", max_length = 512)]
     pub cluster_uuid: Option<String>,
-    #[schema(pattern = r"^[^\u0000]*$")]
+    #[schema(pattern = r"^[^\u0000]*$", max_length = 512)]
     pub cluster_id: Option<String>,
-    #[schema(pattern = r"^[^\u0000]*$")]
+    #[schema(pattern = r"^[^\u0000]*$", max_length = 512)]
     pub subscription_id: Option<String>,
-    #[schema(pattern = r"^[^\u0000]*$")]
+    #[schema(pattern = r"^[^\u0000]*$", max_length = 512)]
     pub account_id: Option<String>,
     #[schema(pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
     pub internal_only: Option<bool>,
-    #[schema(pattern = r"^[^\u0000]*$")]
+    #[schema(pattern = r"^[^\u0000]*$", max_length = 512)]
     pub log_type: Option<String>,
     pub doc_references: Option<Vec<String>>,
     #[schema(pattern = r"^[^\u0000]*$")]

@@ -134,6 +134,9 @@ DATABASE_POOL_SIZE: {{ $c.databasePoolSize | quote }}
 {{- if gt (int $c.logRetentionDays) 0 }}
 LOG_RETENTION_DAYS: {{ $c.logRetentionDays | quote }}
 {{- end }}
+LOG_CREATE_BATCH_MAX: {{ $c.createBatch.max | quote }}
+LOG_CREATE_BATCH_WAIT_US: {{ $c.createBatch.waitMicros | quote }}
+LOG_CREATE_BATCH_WRITERS: {{ $c.createBatch.writers | quote }}
 {{- with $c.auth.jwksUrl }}
 AUTH_JWKS_URL: {{ . | quote }}
 {{- end }}

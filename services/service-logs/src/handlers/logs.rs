@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use super::errors::{broken_rule, key_in_progress, key_mismatch};
 use super::{Params, Pool, lists};
 use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
+use crate::group_commit::GroupCommit;
 use crate::listing::{ClusterScope, ListQuery};
 use crate::store;
 use crate::store::idempotency::KeyClaim;
@@ -42,7 +43,7 @@ const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 )]
 pub async fn create(
     req: HttpRequest,
-    pool: Pool,
+    creates: web::Data<GroupCommit>,
     caller: Caller,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
@@ -59,13 +60,11 @@ pub async fn create(
         OffsetDateTime::now_utc(),
         "Request body",
     )?;
-    let mut conn = store::conn(&pool).await?;
-    let stored = store::logs::create(&mut conn, std::slice::from_ref(&new)).await?;
-    let created = match stored.into_iter().next() {
-        Some(Stored::Created(log) | Stored::Replayed(log)) => log,
-        Some(Stored::Mismatch) => return Err(key_mismatch()),
-        Some(Stored::InProgress) => return Err(key_in_progress()),
-        None => return Err(OcmError::internal("a create stored nothing")),
+    // Coalesced with concurrent creates into one transaction (`group_commit`).
+    let created = match creates.create(new).await? {
+        Stored::Created(log) | Stored::Replayed(log) => log,
+        Stored::Mismatch => return Err(key_mismatch()),
+        Stored::InProgress => return Err(key_in_progress()),
     };
     let out = ClusterLog::from_row(created, None);
     Ok(HttpResponse::Created()

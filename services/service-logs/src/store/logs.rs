@@ -132,6 +132,7 @@ async fn write_batch(conn: &mut AsyncPgConnection, logs: &[NewLog]) -> QueryResu
             .filter_map(|l| l.key.as_ref().map(|k| (k, l.row.id.as_str())))
             .collect();
         idempotency::record(conn, &made).await?;
+        // Whatever else the stored logs cause goes here, in the same transaction, for the whole slice at once.
     }
     let take = |i: usize| {
         stored

@@ -13,7 +13,7 @@ use diesel_async::pooled_connection::deadpool::PoolError;
 use platform::db::{DbConn, DbPool, is_unavailable, is_unavailable_error};
 
 /// What can go wrong talking to the database.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// No connection within the pool's wait, the database unreachable, a connection lost mid-query or a statement
     /// cancelled by `statement_timeout`: worth retrying later.

@@ -8,6 +8,7 @@ mod bad_input;
 mod bulk;
 mod clients;
 mod endpoints;
+mod group_commit;
 mod hardening;
 mod idempotency;
 mod lists;
