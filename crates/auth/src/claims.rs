@@ -3,6 +3,11 @@
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+/// The longest `sub` (and `iam_id`) accepted, in bytes.
+pub const SUBJECT_MAX_BYTES: usize = 1024;
+/// The longest account id accepted, in bytes.
+pub const ACCOUNT_MAX_BYTES: usize = 256;
+
 /// The caller of a request, after its token was verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -67,8 +72,13 @@ impl Principal {
         })
     }
 
-    /// The first identity claim PostgreSQL could not store (`text` and `jsonb` cannot hold NUL; these claims are
-    /// written into logs and audit events), by its claim name.
+    /// The first identity claim PostgreSQL could not store, by its claim name: `text` and `jsonb` cannot hold NUL
+    /// (these claims are written into logs and audit events), and a B-tree index entry cannot exceed about 2.7 kB,
+    /// so the claims that end up in indexed columns are bounded: the subject (a part of each `Idempotency-Key`
+    /// record's key, beside a key of up to 255 characters) at [`SUBJECT_MAX_BYTES`], the account (indexed in both
+    /// services, and a part of every router CRN filed as a log's `cluster_id`, itself indexed) at
+    /// [`ACCOUNT_MAX_BYTES`]. Real subjects and accounts are far shorter (IBMid-…, UUIDs, 32 hex digits,
+    /// `system:serviceaccount:<ns>:<name>`).
     pub(crate) fn unstorable_claim(&self) -> Option<&'static str> {
         let texts = [
             ("sub", Some(&self.subject)),
@@ -79,10 +89,21 @@ impl Principal {
             ("given_name", self.given_name.as_ref()),
             ("family_name", self.family_name.as_ref()),
         ];
+        let too_long = [
+            ("sub", Some(&self.subject), SUBJECT_MAX_BYTES),
+            ("iam_id", Some(&self.iam_id), SUBJECT_MAX_BYTES),
+            ("account", self.account.as_ref(), ACCOUNT_MAX_BYTES),
+        ];
         texts
             .into_iter()
             .find(|(_, v)| v.is_some_and(|v| v.contains('\0')))
             .map(|(name, _)| name)
+            .or_else(|| {
+                too_long
+                    .into_iter()
+                    .find(|(_, v, max)| v.is_some_and(|v| v.len() > *max))
+                    .map(|(name, _, _)| name)
+            })
             .or_else(|| {
                 self.permissions
                     .iter()
@@ -160,5 +181,30 @@ mod tests {
             Some("permissions")
         );
         assert_eq!(of(json!({"sub": "u", "email": "a@x"})), None);
+    }
+
+    #[test]
+    fn bounds_the_claims_that_reach_an_index() {
+        let path = ["account", "bss"];
+        let of = |claims: serde_json::Value| {
+            Principal::from_claims(&claims, &path).and_then(|p| p.unstorable_claim())
+        };
+        let at = |n: usize| "é".repeat(n / 2);
+        assert_eq!(of(json!({"sub": at(SUBJECT_MAX_BYTES)})), None);
+        assert_eq!(of(json!({"sub": at(SUBJECT_MAX_BYTES + 2)})), Some("sub"));
+        assert_eq!(
+            of(json!({"sub": "u", "iam_id": at(SUBJECT_MAX_BYTES + 2)})),
+            Some("iam_id")
+        );
+        assert_eq!(
+            of(json!({"sub": "u", "account": {"bss": at(ACCOUNT_MAX_BYTES)}})),
+            None
+        );
+        assert_eq!(
+            of(json!({"sub": "u", "account": {"bss": at(ACCOUNT_MAX_BYTES + 2)}})),
+            Some("account")
+        );
+        // A long name or e-mail is stored but never indexed: accepted.
+        assert_eq!(of(json!({"sub": "u", "email": at(4096)})), None);
     }
 }

@@ -113,6 +113,41 @@ async fn a_token_whose_identity_postgresql_cannot_store_is_a_401() {
     assert!(app.outbox().await.is_empty(), "no identity, no event");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_whose_indexed_claims_are_too_long_is_a_401() {
+    // The account is indexed in tenants and filed in every event's CRN (an indexed cluster_id in service-logs):
+    // an account too long for an index would make a create a 500 and an audit event undeliverable.
+    let app = spawn().await;
+    for (claim, value) in [
+        ("sub", json!("s".repeat(1025))),
+        ("iam_id", json!("i".repeat(1025))),
+        ("account", json!({"bss": "a".repeat(257)})),
+    ] {
+        let mut claims = tokens::claims("long", Some(ACCOUNT), &ALL);
+        claims[claim] = value;
+        let r = app
+            .post(
+                &tenants_path(),
+                &tokens::hs256(&claims),
+                &json!({"name": "t", "targets": []}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{claim}: {}", r.text);
+        assert_eq!(
+            r.error(),
+            ibm_error(
+                401,
+                "failure_getting_authorization_claims",
+                &format!(
+                    "Failed to get authorization claims. Error: Bearer token claim '{claim}' has the wrong format"
+                ),
+                None
+            )
+        );
+    }
+    assert!(app.outbox().await.is_empty(), "no identity, no event");
+}
+
 fn raw_exchange(addr: &str, head: &str) -> String {
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(10)))

@@ -165,6 +165,39 @@ async fn nul_anywhere_is_a_400_naming_where_and_stores_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_whose_indexed_claims_are_too_long_is_a_401() {
+    // The subject is part of each Idempotency-Key record's key and the account is indexed: values too long for
+    // an index would make a keyed create a 500.
+    let app = spawn().await;
+    for (claim, value) in [
+        ("sub", json!("s".repeat(1025))),
+        ("account", json!({"bss": "a".repeat(257)})),
+    ] {
+        let mut claims = tokens::claims("long", Some("acc-1"), &[CREATE, READ]);
+        claims[claim] = value;
+        let r = app
+            .raw(
+                app.req(Method::POST, &format!("{BASE}/cluster_logs"))
+                    .bearer_auth(tokens::hs256(&claims))
+                    .header("Idempotency-Key", "k".repeat(255))
+                    .json(&log(UUID, "long claims")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{claim}: {}", r.text);
+        assert_eq!(
+            r.error(),
+            ocm_error(
+                15,
+                &format!("Bearer token claim '{claim}' has the wrong format")
+            ),
+            "{claim}"
+        );
+    }
+    let r = app.get(&format!("{BASE}/cluster_logs"), &app.admin).await;
+    assert_eq!(r.json()["total"], 0, "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_whose_identity_postgresql_cannot_store_is_a_401() {
     let app = spawn().await;
     for (claim, value) in [
