@@ -6,12 +6,13 @@ use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// An app whose batches close at `max` creates or after 5 s, one batch at a time: `max` concurrent creates are
-/// one batch however the machine schedules them.
+/// An app whose batches close at `max` creates or after 60 s, one batch at a time: `max` concurrent creates are
+/// one batch however the machine schedules them (5 s was not enough for all of them to arrive on a loaded
+/// machine under the parallel test run; a full batch closes at once, so the wait costs nothing).
 async fn batching(max: usize) -> TestApp {
     spawn_with(|s| {
         s.group.max = max;
-        s.group.wait_us = 5_000_000;
+        s.group.wait_us = 60_000_000;
         s.group.writers = 1;
     })
     .await
