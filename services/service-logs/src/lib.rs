@@ -8,6 +8,7 @@ pub mod fields;
 pub mod filter;
 pub mod handlers;
 pub mod listing;
+pub mod notifications;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
@@ -59,7 +60,14 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         &settings.server,
         &foundation,
         &openapi::ApiDoc::openapi(),
-        routes::configure,
+        {
+            let notifier =
+                actix_web::web::Data::new(notifications::Notifier::new(&settings.notifications));
+            move |cfg: &mut actix_web::web::ServiceConfig| {
+                cfg.app_data(notifier.clone());
+                routes::configure(cfg);
+            }
+        },
     )?;
     Ok(Running {
         server: bound.server,

@@ -3,7 +3,10 @@
 use platform::openapi::BearerAuth;
 use utoipa::OpenApi;
 
-use crate::handlers::{clusters, logs, metadata, owners, warehouse};
+use crate::handlers::{clusters, logs, metadata, owners, triggers, warehouse};
+use crate::notifications::wire::{
+    Action, ActionRequest, NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest,
+};
 use crate::wire::{
     ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Error,
     Metadata, WarehouseCount,
@@ -17,10 +20,12 @@ use crate::wire::{
         logs::create, logs::list, logs::get, logs::delete,
         clusters::by_ids, clusters::by_uuid,
         owners::put, owners::get, owners::delete,
+        triggers::create, triggers::list, triggers::get, triggers::patch, triggers::delete,
         metadata::get,
         warehouse::count, warehouse::remove,
     ),
-    components(schemas(ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error)),
+    components(schemas(ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error,
+        NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest, Action, ActionRequest)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

@@ -6,7 +6,7 @@ use actix_web::web;
 use platform::allow::method_not_allowed;
 
 use crate::dialect::Ocm;
-use crate::handlers::{clusters, logs, metadata, owners, warehouse};
+use crate::handlers::{clusters, logs, metadata, owners, triggers, warehouse};
 use crate::wire::API_BASE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -46,6 +46,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(owners::get))
                     .route(web::delete().to(owners::delete))
                     .default_service(method_not_allowed::<Ocm>("GET, PUT, DELETE")),
+            )
+            .service(
+                web::resource("/notification_triggers")
+                    .route(web::post().to(triggers::create))
+                    .route(web::get().to(triggers::list))
+                    .default_service(method_not_allowed::<Ocm>("GET, POST")),
+            )
+            .service(
+                web::resource("/notification_triggers/{id}")
+                    .route(web::get().to(triggers::get))
+                    .route(web::patch().to(triggers::patch))
+                    .route(web::delete().to(triggers::delete))
+                    .default_service(method_not_allowed::<Ocm>("GET, PATCH, DELETE")),
             )
             .service(
                 web::resource("/warehouse")

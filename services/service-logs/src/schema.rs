@@ -46,5 +46,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_triggers (id) {
+        id -> Text,
+        name -> Text,
+        account_id -> Text,
+        search -> Text,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(idempotency_keys -> cluster_logs (log_id));
-diesel::allow_tables_to_appear_in_same_query!(cluster_logs, idempotency_keys, cluster_owners);
+diesel::allow_tables_to_appear_in_same_query!(
+    cluster_logs,
+    idempotency_keys,
+    cluster_owners,
+    notification_triggers
+);

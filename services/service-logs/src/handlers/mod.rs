@@ -6,6 +6,7 @@ pub mod lists;
 pub mod logs;
 pub mod metadata;
 pub mod owners;
+pub mod triggers;
 pub mod warehouse;
 
 use actix_web::web;

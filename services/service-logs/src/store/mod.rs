@@ -6,6 +6,7 @@ pub mod logs;
 pub mod owners;
 pub mod rows;
 pub mod search;
+pub mod triggers;
 
 use diesel::result::Error as DieselError;
 use diesel_async::pooled_connection::deadpool::PoolError;

@@ -138,6 +138,7 @@ async fn a_service_without_key_sources_refuses_to_start() {
     let mut settings = service_logs::Settings {
         common: platform::settings::CommonSettings::for_tests(&db.url, "x"),
         server: platform::server::ServerSettings::for_tests(1),
+        notifications: service_logs::settings::NotificationSettings::for_tests(),
     };
     settings.common.auth_hs256_secret = None;
     let err = service_logs::build(&settings)

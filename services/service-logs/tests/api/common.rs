@@ -60,6 +60,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings {
         common: CommonSettings::for_tests(&db.url, tokens::SECRET),
         server: platform::server::ServerSettings::for_tests(2),
+        notifications: service_logs::settings::NotificationSettings::for_tests(),
     };
     settings.common.run_migrations = false; // the template is migrated
     adjust(&mut settings);

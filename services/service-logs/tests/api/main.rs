@@ -12,3 +12,5 @@ mod idempotency;
 mod lists;
 mod ops;
 mod owners;
+mod search_eval;
+mod triggers;
