@@ -46,6 +46,8 @@ pub struct Running {
     pub server: Server,
     pub addr: SocketAddr,
     pub pool: DbPool,
+    /// The notification worker; it stops when this is dropped.
+    pub notifications: notifications::worker::WorkerHandle,
 }
 
 /// Migrates (unless disabled), builds the pool and verifier, binds and returns the server, not yet awaited.
@@ -56,6 +58,10 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         verifier = verifier.with_service_accounts(&sa)?;
     }
     let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
+    let notifier = notifications::Notifier::new(&settings.notifications);
+    let metrics =
+        notifications::worker::NotificationMetrics::register(&foundation.metrics.registry)
+            .map_err(|e| StartError::Metrics(e.into()))?;
     let bound = server::serve::<dialect::Ocm, _>(
         &settings.server,
         &foundation,
@@ -69,10 +75,12 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
             }
         },
     )?;
+    let worker = notifications::worker::spawn(foundation.pool.clone(), notifier, metrics);
     Ok(Running {
         server: bound.server,
         addr: bound.addr,
         pool: foundation.pool,
+        notifications: worker,
     })
 }
 

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::{Params, Pool, errors::broken_rule, lists};
 use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
 use crate::listing::{ClusterScope, ListQuery};
+use crate::notifications::Notifier;
 use crate::store;
 use crate::store::idempotency::{self, Outcome};
 use crate::store::rows::LogRow;
@@ -42,6 +43,7 @@ pub async fn create(
     req: HttpRequest,
     pool: Pool,
     caller: Caller,
+    notifier: web::Data<Notifier>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
     caller.require(LOG_CREATE)?;
@@ -85,7 +87,7 @@ pub async fn create(
     };
     let mut conn = store::conn(&pool).await?;
     let created = match key {
-        None => store::logs::insert(&mut conn, &row, learned.as_ref()).await?,
+        None => store::logs::insert(&mut conn, &row, learned.as_ref(), &notifier.queueing).await?,
         Some(key) => match idempotency::create(
             &mut conn,
             &p.subject,
@@ -93,6 +95,7 @@ pub async fn create(
             request_hash.as_deref().unwrap_or_default(),
             &row,
             learned.as_ref(),
+            &notifier.queueing,
         )
         .await?
         {

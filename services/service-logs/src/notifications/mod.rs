@@ -1,21 +1,31 @@
-//! Notifications: triggers matched against each new log in the create's transaction, queued in an outbox, and
-//! sent afterwards by the worker (webhooks and e-mail).
+//! Notifications: triggers matched against each new log in the create's transaction
+//! (`store::notifications::queue_matched`), queued in an outbox, and sent afterwards by the [`worker`] (webhooks
+//! and e-mail), on the generic claim loop of the `outbox` crate.
 
 pub mod ssrf;
+pub mod webhook;
 pub mod wire;
+pub mod worker;
 
-use crate::settings::NotificationSettings;
+use crate::settings::{NotificationSettings, RetryPolicy};
+use crate::store::notifications::Queueing;
 
 /// What the handlers and the worker need to know about notifications (app data).
 #[derive(Debug, Clone)]
 pub struct Notifier {
     pub allow_private_networks: bool,
+    pub queueing: Queueing,
+    pub retry: RetryPolicy,
 }
 
 impl Notifier {
     pub fn new(settings: &NotificationSettings) -> Self {
         Self {
             allow_private_networks: settings.allow_private_networks,
+            queueing: Queueing {
+                duplicate_window: settings.duplicate_window,
+            },
+            retry: settings.retry,
         }
     }
 }

@@ -8,6 +8,7 @@ use domain_logs::owner::ValidOwner;
 
 use crate::schema::{cluster_logs, idempotency_keys};
 use crate::store::logs;
+use crate::store::notifications::Queueing;
 use crate::store::rows::LogRow;
 use crate::store::{StoreError, StoreResult};
 
@@ -39,6 +40,7 @@ pub async fn create(
     request_hash: &str,
     row: &LogRow,
     learned: Option<&ValidOwner>,
+    queueing: &Queueing,
 ) -> StoreResult<Outcome> {
     let lock_name = format!("{caller}\n{key}");
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
@@ -68,7 +70,7 @@ pub async fn create(
                     Outcome::Mismatch
                 });
             }
-            let log = logs::insert_row(conn, row, learned).await?;
+            let log = logs::insert_row(conn, row, learned, queueing).await?;
             diesel::insert_into(idempotency_keys::table)
                 .values((
                     idempotency_keys::caller.eq(caller),

@@ -10,35 +10,35 @@ use platform::db::DbConn;
 use crate::fields::Field;
 use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
 use crate::schema::cluster_logs;
+use crate::store::notifications::{self, Queueing};
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
 use crate::store::{StoreError, StoreResult, owners};
 
 type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
-/// Stores a new log, and the cluster owner it teaches (if any, and the cluster has none yet) in the same
-/// transaction.
+/// Stores a new log, the cluster owner it teaches (if any, and the cluster has none yet) and the notifications
+/// of the triggers it matches, in one transaction.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     row: &LogRow,
     learned: Option<&ValidOwner>,
+    queueing: &Queueing,
 ) -> StoreResult<LogRow> {
-    Ok(match learned {
-        None => insert_row(conn, row, None).await?,
-        Some(owner) => {
-            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-                insert_row(conn, row, Some(owner)).await
-            })
-            .await?
-        }
-    })
+    Ok(conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            insert_row(conn, row, learned, queueing).await
+        })
+        .await?)
 }
 
-/// The insert itself (and the learned owner), for callers already inside a transaction.
+/// The insert itself, the learned owner and the matched notifications, for callers already inside a
+/// transaction.
 pub(crate) async fn insert_row(
     conn: &mut AsyncPgConnection,
     row: &LogRow,
     learned: Option<&ValidOwner>,
+    queueing: &Queueing,
 ) -> QueryResult<LogRow> {
     let log = diesel::insert_into(cluster_logs::table)
         .values(row)
@@ -48,6 +48,8 @@ pub(crate) async fn insert_row(
     if let Some(owner) = learned {
         owners::learn(conn, owner).await?;
     }
+    // After the owner: a learned owner's account sees the log it came with.
+    notifications::queue_matched(conn, std::slice::from_ref(&log), queueing).await?;
     Ok(log)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod idempotency;
 pub mod logs;
+pub mod notifications;
 pub mod owners;
 pub mod rows;
 pub mod search;

@@ -10,6 +10,7 @@ mod endpoints;
 mod hardening;
 mod idempotency;
 mod lists;
+mod notify;
 mod ops;
 mod owners;
 mod search_eval;
