@@ -3,9 +3,10 @@
 use platform::openapi::BearerAuth;
 use utoipa::OpenApi;
 
-use crate::handlers::{clusters, logs, metadata, owners, triggers, warehouse};
+use crate::handlers::{clusters, logs, metadata, notifications, owners, triggers, warehouse};
 use crate::notifications::wire::{
-    Action, ActionRequest, NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest,
+    Action, ActionRequest, ClusterLogNotification, ClusterLogNotificationList, CompletedAction,
+    NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest,
 };
 use crate::wire::{
     ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Error,
@@ -18,14 +19,15 @@ use crate::wire::{
          description = "Receives and maintains logs from internal sources related to OpenShift clusters."),
     paths(
         logs::create, logs::list, logs::get, logs::delete,
-        clusters::by_ids, clusters::by_uuid,
+        clusters::by_ids, clusters::by_uuid, notifications::list,
         owners::put, owners::get, owners::delete,
         triggers::create, triggers::list, triggers::get, triggers::patch, triggers::delete,
         metadata::get,
         warehouse::count, warehouse::remove,
     ),
     components(schemas(ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error,
-        NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest, Action, ActionRequest)),
+        NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest, Action, ActionRequest,
+        ClusterLogNotification, ClusterLogNotificationList, CompletedAction)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

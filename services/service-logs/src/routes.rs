@@ -6,7 +6,7 @@ use actix_web::web;
 use platform::allow::method_not_allowed;
 
 use crate::dialect::Ocm;
-use crate::handlers::{clusters, logs, metadata, owners, triggers, warehouse};
+use crate::handlers::{clusters, logs, metadata, notifications, owners, triggers, warehouse};
 use crate::wire::API_BASE;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/clusters/cluster_logs")
                     .route(web::get().to(clusters::by_ids))
+                    .default_service(method_not_allowed::<Ocm>("GET")),
+            )
+            .service(
+                web::resource("/clusters/cluster_logs/notifications")
+                    .route(web::get().to(notifications::list))
                     .default_service(method_not_allowed::<Ocm>("GET")),
             )
             .service(

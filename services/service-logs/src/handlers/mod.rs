@@ -5,6 +5,7 @@ pub mod errors;
 pub mod lists;
 pub mod logs;
 pub mod metadata;
+pub mod notifications;
 pub mod owners;
 pub mod triggers;
 pub mod warehouse;

@@ -142,3 +142,50 @@ pub struct ActionRequest {
     /// email: 1 to 20 addresses.
     pub to: Option<Vec<String>>,
 }
+
+pub const NOTIFICATION_KIND: &str = "ClusterLogNotification";
+pub const NOTIFICATION_LIST_KIND: &str = "ClusterLogNotificationList";
+
+/// The notification bookkeeping of one log (`id` and `href` are the log's).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ClusterLogNotification {
+    /// Always `ClusterLogNotification`.
+    pub kind: &'static str,
+    pub id: String,
+    pub href: String,
+    /// Assigned when the log matched a trigger and was queued; null if it never was (or was a duplicate).
+    pub notification_uuid: Option<String>,
+    /// When every action queued for the log finished; null while any is pending, or if never queued.
+    pub notified_at: Option<String>,
+    /// Each action that completed successfully; empty until one has.
+    pub completed_actions: Vec<CompletedAction>,
+    /// Ours: the earlier log of the same cluster this one repeats (within NOTIFICATION_DUPLICATE_WINDOW), so it
+    /// was not notified again. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+}
+
+/// One completed action.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct CompletedAction {
+    /// `webhook` or `email`.
+    #[serde(rename = "type")]
+    pub action_type: String,
+    /// Opaque SHA-256 of the action's identity (never its URL, recipients or secret).
+    pub hash: String,
+    /// Always `completed`.
+    pub status: &'static str,
+    /// RFC 3339 in UTC.
+    pub completed_at: String,
+}
+
+/// A page of notification bookkeeping, in the order of the logs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterLogNotificationList {
+    /// Always `ClusterLogNotificationList`.
+    pub kind: &'static str,
+    pub page: i64,
+    pub size: i64,
+    pub total: i64,
+    pub items: Vec<ClusterLogNotification>,
+}

@@ -203,6 +203,20 @@ pub async fn total(conn: &mut AsyncPgConnection, cond: &Conditions<'_>) -> Store
     Ok(count_query(cond).get_result(conn).await?)
 }
 
+/// The requested page, read whole (for pages whose items need more than the row), and the total of matches.
+pub async fn page_rows(
+    conn: &mut AsyncPgConnection,
+    cond: &Conditions<'_>,
+) -> StoreResult<(Vec<LogRow>, i64)> {
+    let total = count_query(cond).get_result(conn).await?;
+    let rows = if cond.query.size == 0 {
+        Vec::new()
+    } else {
+        page_query(cond).load(conn).await?
+    };
+    Ok((rows, total))
+}
+
 /// A connection lent to [`page`], which pipelines through it (diesel-async pipelines the queries sent through a
 /// shared `&AsyncPgConnection`) and keeps it borrowed for as long as its rows stream.
 pub struct Lent<'d>(&'d AsyncPgConnection);

@@ -388,6 +388,36 @@ pub async fn pending_stats(conn: &mut AsyncPgConnection) -> StoreResult<(i64, f6
     Ok((s.pending, s.oldest))
 }
 
+/// The bookkeeping of `log_ids`: each one's notification row (if it matched) and its completed actions.
+pub async fn bookkeeping(
+    conn: &mut AsyncPgConnection,
+    log_ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, (NotificationRow, Vec<OutboxRow>)>> {
+    use notification_outbox as o;
+    let rows: Vec<NotificationRow> = cluster_log_notifications::table
+        .filter(cluster_log_notifications::log_id.eq_any(log_ids.to_vec()))
+        .select(NotificationRow::as_select())
+        .load(conn)
+        .await?;
+    let completed: Vec<OutboxRow> = o::table
+        .filter(o::log_id.eq_any(log_ids.to_vec()))
+        .filter(o::outcome.eq("completed"))
+        .select(OutboxRow::as_select())
+        .order_by((o::finished_at.asc(), o::id.asc()))
+        .load(conn)
+        .await?;
+    let mut out: std::collections::HashMap<String, (NotificationRow, Vec<OutboxRow>)> = rows
+        .into_iter()
+        .map(|r| (r.log_id.clone(), (r, Vec::new())))
+        .collect();
+    for c in completed {
+        if let Some((_, list)) = out.get_mut(&c.log_id) {
+            list.push(c);
+        }
+    }
+    Ok(out)
+}
+
 /// Rows queued for `log_id` (for tests and the runbook's checks).
 pub async fn rows_for_log(
     conn: &mut AsyncPgConnection,

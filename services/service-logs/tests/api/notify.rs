@@ -461,3 +461,116 @@ async fn the_destination_is_checked_again_at_send_time() {
         "nothing reached the receiver"
     );
 }
+
+const NOTIFICATIONS: &str = "/api/service_logs/v1/clusters/cluster_logs/notifications";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notifications_list_shows_the_bookkeeping() {
+    let app = spawn().await;
+    let receiver = Receiver::new();
+    let port = receiver.start(0);
+    let token = owner_token("acc-1");
+    let trigger = hook_trigger(
+        &app,
+        &token,
+        None,
+        &format!("http://127.0.0.1:{port}/h"),
+        "severity = 'Error'",
+    )
+    .await;
+    *receiver.secret.lock().unwrap() = trigger["actions"][0]["secret"].as_str().unwrap().to_owned();
+    let matched = post_log(&app, json!({"cluster_uuid": UUID, "account_id": "acc-1", "severity": "Error", "service_name": "s", "summary": "m"})).await;
+    let quiet = post_log(
+        &app,
+        json!({"cluster_uuid": UUID, "severity": "Info", "service_name": "s", "summary": "q"}),
+    )
+    .await;
+    eventually("delivered", async || receiver.accepted().len() == 1).await;
+    let path = format!("{NOTIFICATIONS}?cluster_uuid={UUID}");
+    let mut body = Value::Null;
+    eventually("notified_at", async || {
+        body = app.get(&path, &token).await.json();
+        !body["items"][1]["notified_at"].is_null()
+    })
+    .await;
+    let item = &body["items"][1];
+    let uuid = item["notification_uuid"].as_str().unwrap().to_owned();
+    assert_eq!(uuid::Uuid::parse_str(&uuid).unwrap().to_string(), uuid);
+    let notified = item["notified_at"].as_str().unwrap().to_owned();
+    let completed_at = item["completed_actions"][0]["completed_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(notified, completed_at);
+    let hash = item["completed_actions"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(hash.len(), 64);
+    assert!(
+        !body.to_string().contains("127.0.0.1"),
+        "the hash hides the URL"
+    );
+    let (mid, qid) = (
+        matched["id"].as_str().unwrap(),
+        quiet["id"].as_str().unwrap(),
+    );
+    assert_eq!(
+        body,
+        json!({
+            "kind": "ClusterLogNotificationList", "page": 1, "size": 2, "total": 2,
+            "items": [
+                {"kind": "ClusterLogNotification", "id": qid, "href": format!("{BASE}/cluster_logs/{qid}"),
+                 "notification_uuid": null, "notified_at": null, "completed_actions": []},
+                {"kind": "ClusterLogNotification", "id": mid, "href": format!("{BASE}/cluster_logs/{mid}"),
+                 "notification_uuid": uuid, "notified_at": notified,
+                 "completed_actions": [{"type": "webhook", "hash": hash, "status": "completed", "completed_at": completed_at}]}
+            ]
+        })
+    );
+    // search, orderBy, page and size as for the logs; fields and format are not this list's and are ignored.
+    let r = app
+        .get(
+            &format!("{path}&search=severity%20%3D%20'Error'&fields=id&format=csv"),
+            &token,
+        )
+        .await;
+    assert_eq!(r.json()["items"], json!([body["items"][1]]));
+    let r = app
+        .get(
+            &format!("{path}&orderBy=summary%20asc&size=1&page=2"),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"kind": "ClusterLogNotificationList", "page": 2, "size": 1, "total": 2, "items": [body["items"][0]]})
+    );
+    // The logs' visibility: another account sees none; internal readers see all.
+    let other = tokens::token("u2", Some("acc-2"), &[READ]);
+    assert_eq!(app.get(&path, &other).await.json()["total"], json!(0));
+    assert_eq!(app.get(&path, &app.admin).await.json()["total"], json!(2));
+    let r = app.get(NOTIFICATIONS, &token).await;
+    r.expect(400);
+    assert_eq!(
+        r.error(),
+        ocm_error(
+            21,
+            "At least one of 'cluster_id' or 'cluster_uuid' is required"
+        )
+    );
+    let r = app.get(&format!("{path}&search=nope"), &token).await;
+    r.expect(400);
+    assert_eq!(r.error()["id"], json!("23"));
+    let r = app
+        .get(&path, &tokens::token("x", Some("acc-1"), &[CREATE]))
+        .await;
+    r.expect(403);
+    assert_eq!(
+        r.error(),
+        ocm_error(
+            11,
+            "The caller lacks the 'service-logs.log.read' permission"
+        )
+    );
+}

@@ -79,6 +79,7 @@ async fn openapi_document_covers_every_route() {
             "GET /api/service_logs/v1/cluster_logs",
             "GET /api/service_logs/v1/cluster_logs/{id}",
             "GET /api/service_logs/v1/clusters/cluster_logs",
+            "GET /api/service_logs/v1/clusters/cluster_logs/notifications",
             "GET /api/service_logs/v1/clusters/{cluster_uuid}/owner",
             "GET /api/service_logs/v1/clusters/{uuid}/cluster_logs",
             "GET /api/service_logs/v1/notification_triggers",
