@@ -6,7 +6,8 @@ use utoipa::OpenApi;
 use crate::handlers::{clusters, logs, metadata, notifications, owners, triggers, warehouse};
 use crate::notifications::wire::{
     Action, ActionRequest, ClusterLogNotification, ClusterLogNotificationList, CompletedAction,
-    NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest,
+    NotificationTrigger, NotificationTriggerList, NotificationTriggerPatch,
+    NotificationTriggerRequest,
 };
 use crate::wire::{
     ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Error,
@@ -26,7 +27,7 @@ use crate::wire::{
         warehouse::count, warehouse::remove,
     ),
     components(schemas(ClusterLog, ClusterLogList, ClusterLogRequest, ClusterOwner, ClusterOwnerRequest, Metadata, WarehouseCount, Error,
-        NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest, Action, ActionRequest,
+        NotificationTrigger, NotificationTriggerList, NotificationTriggerPatch, NotificationTriggerRequest, NotificationTriggerPatch, Action, ActionRequest,
         ClusterLogNotification, ClusterLogNotificationList, CompletedAction)),
     modifiers(&BearerAuth),
 )]

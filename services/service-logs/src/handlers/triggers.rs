@@ -18,7 +18,8 @@ use crate::access::{Caller, LOG_READ_INTERNAL, TRIGGER_MANAGE};
 use crate::filter::Criteria;
 use crate::listing::{ListError, page_and_size};
 use crate::notifications::wire::{
-    NotificationTrigger, NotificationTriggerList, NotificationTriggerRequest, TRIGGER_LIST_KIND,
+    NotificationTrigger, NotificationTriggerList, NotificationTriggerPatch,
+    NotificationTriggerRequest, TRIGGER_LIST_KIND,
 };
 use crate::notifications::{Notifier, ssrf};
 use crate::store;
@@ -154,7 +155,7 @@ pub async fn get(
 #[utoipa::path(
     patch, path = "/api/service_logs/v1/notification_triggers/{id}", tag = "notification_triggers",
     params(("id" = String, Path, description = "The trigger's KSUID")),
-    request_body(content = Value, description = "A JSON merge patch of name, search and actions", content_type = "application/merge-patch+json"),
+    request_body(content = NotificationTriggerPatch, description = "A JSON merge patch of name, search and actions", content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The trigger after the patch", body = NotificationTrigger),
         (status = 400, description = "Invalid patch, search or action", body = Error),
@@ -174,12 +175,12 @@ pub async fn patch(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
     caller.require(TRIGGER_MANAGE)?;
+    let mut conn = store::conn(&pool).await?;
+    let current = managed(&mut conn, &caller, &id).await?;
     let patch = body.into_inner();
     if !patch.is_object() {
         return Err(OcmError::bad_request("Request body must be a JSON object"));
     }
-    let mut conn = store::conn(&pool).await?;
-    let current = managed(&mut conn, &caller, &id).await?;
     let current_actions = current.stored_actions()?;
     let mut doc = json!({
         "name": current.name, "account_id": current.account_id, "search": current.search,

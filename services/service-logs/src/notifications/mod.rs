@@ -29,3 +29,15 @@ impl Notifier {
         }
     }
 }
+
+/// A window in words for messages: `1h`, `30m`, `90s`.
+pub fn describe_window(w: time::Duration) -> String {
+    let s = w.whole_seconds();
+    if s % 3600 == 0 {
+        format!("{}h", s / 3600)
+    } else if s % 60 == 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}

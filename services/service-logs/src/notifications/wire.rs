@@ -130,6 +130,17 @@ pub struct NotificationTriggerRequest {
     pub actions: Vec<ActionRequest>,
 }
 
+/// The body of `PATCH /notification_triggers/{id}`: a JSON merge patch (documentation only). Absent members
+/// keep their value; `search: null` clears the search; `actions` replaces the list whole; `account_id` must stay
+/// as it is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationTriggerPatch {
+    pub name: Option<String>,
+    pub account_id: Option<String>,
+    pub search: Option<String>,
+    pub actions: Option<Vec<ActionRequest>>,
+}
+
 /// One action of a request.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActionRequest {

@@ -232,6 +232,15 @@ pub async fn find_duplicate(
         .optional()
 }
 
+/// [`find_duplicate`] outside a create's transaction (the `Prefer: duplicate=reject` check).
+pub async fn duplicate_of(
+    conn: &mut AsyncPgConnection,
+    log: &LogRow,
+    window: time::Duration,
+) -> StoreResult<Option<String>> {
+    Ok(find_duplicate(conn, log, window).await?)
+}
+
 /// Claims up to `limit` due rows, leasing them for [`LEASE_SECONDS`].
 pub async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     Ok(diesel::sql_query(

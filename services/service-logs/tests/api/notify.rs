@@ -574,3 +574,115 @@ async fn the_notifications_list_shows_the_bookkeeping() {
         )
     );
 }
+
+/// Bookkeeping item of `log_id` in the cluster's notifications list, as acc-1's reader sees it.
+async fn item_of(app: &TestApp, log_id: &str) -> Value {
+    let list = app
+        .get(
+            &format!("{NOTIFICATIONS}?cluster_uuid={UUID}"),
+            &owner_token("acc-1"),
+        )
+        .await
+        .json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == json!(log_id))
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_are_stored_but_not_notified_again() {
+    let app = spawn_with(|s| {
+        s.notifications.duplicate_window = time::Duration::seconds(2);
+        s.notifications.retry.idle_poll = Duration::from_secs(3600);
+    })
+    .await;
+    hook_trigger(
+        &app,
+        &owner_token("acc-1"),
+        None,
+        "http://127.0.0.1:9/h",
+        "",
+    )
+    .await;
+    let body = json!({"cluster_uuid": UUID, "account_id": "acc-1", "severity": "Warning", "service_name": "s", "summary": "disk", "description": "full"});
+    let first = post_log(&app, body.clone()).await;
+    let first_id = first["id"].as_str().unwrap();
+    let again = post_log(&app, body.clone()).await;
+    let again_id = again["id"].as_str().unwrap();
+    assert!(
+        queued_triggers(&app, again_id).await.is_empty(),
+        "a duplicate queues nothing"
+    );
+    assert_eq!(queued_triggers(&app, first_id).await.len(), 1);
+    assert_eq!(
+        item_of(&app, again_id).await,
+        json!({"kind": "ClusterLogNotification", "id": again_id, "href": format!("{BASE}/cluster_logs/{again_id}"),
+               "notification_uuid": null, "notified_at": null, "completed_actions": [], "duplicate_of": first_id})
+    );
+    // Any difference on a compared field is a new notice.
+    let mut other = body.clone();
+    other["description"] = json!("full again");
+    let different = post_log(&app, other).await;
+    assert_eq!(
+        queued_triggers(&app, different["id"].as_str().unwrap())
+            .await
+            .len(),
+        1
+    );
+    // Prefer: duplicate=reject refuses it outright, naming the earlier log; nothing is stored.
+    let sre = tokens::token("sre-bot", None, &[CREATE]);
+    let before = app.count_rows().await;
+    let reject = app
+        .raw(
+            app.req(Method::POST, &format!("{BASE}/cluster_logs"))
+                .bearer_auth(&sre)
+                .header("Prefer", "return=minimal, duplicate=reject")
+                .json(&body),
+        )
+        .await;
+    reject.expect(409);
+    assert_eq!(
+        reject.error(),
+        ocm_error(
+            6,
+            &format!(
+                "This log duplicates log '{first_id}' of the same cluster, created within the last 2s (Prefer: duplicate=reject); it was not stored"
+            )
+        )
+    );
+    assert_eq!(app.count_rows().await, before);
+    // A keyed create repeated with the header still answers the first 201 again (not a duplicate of itself).
+    let mut keyed = body.clone();
+    keyed["cluster_uuid"] = json!("6c0d7e2f-3a1e-4b68-9f54-4a9f1d7b2e33");
+    let send = || {
+        app.req(Method::POST, &format!("{BASE}/cluster_logs"))
+            .bearer_auth(&sre)
+            .header("Prefer", "duplicate=reject")
+            .header("Idempotency-Key", "k-1")
+            .json(&keyed)
+    };
+    let one = app.raw(send()).await;
+    one.expect(201);
+    let two = app.raw(send()).await;
+    two.expect(201);
+    assert_eq!(one.json(), two.json());
+
+    // Outside the window: notified again.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let later = post_log(&app, body.clone()).await;
+    assert_eq!(
+        queued_triggers(&app, later["id"].as_str().unwrap())
+            .await
+            .len(),
+        1
+    );
+    assert!(item_of(&app, later["id"].as_str().unwrap()).await["notification_uuid"].is_string());
+    let ok = app
+        .raw(app.req(Method::POST, &format!("{BASE}/cluster_logs")).bearer_auth(&sre).header("Prefer", "duplicate=reject").json(&json!({"cluster_uuid": UUID, "severity": "Info", "service_name": "s", "summary": "new"})))
+        .await;
+    ok.expect(201);
+}
