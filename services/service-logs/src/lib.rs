@@ -58,7 +58,8 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         verifier = verifier.with_service_accounts(&sa)?;
     }
     let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
-    let notifier = notifications::Notifier::new(&settings.notifications);
+    let notifier =
+        notifications::Notifier::new(&settings.notifications).map_err(StartError::Settings)?;
     let metrics =
         notifications::worker::NotificationMetrics::register(&foundation.metrics.registry)
             .map_err(|e| StartError::Metrics(e.into()))?;
@@ -67,8 +68,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         &foundation,
         &openapi::ApiDoc::openapi(),
         {
-            let notifier =
-                actix_web::web::Data::new(notifications::Notifier::new(&settings.notifications));
+            let notifier = actix_web::web::Data::new(notifier.clone());
             move |cfg: &mut actix_web::web::ServiceConfig| {
                 cfg.app_data(notifier.clone());
                 routes::configure(cfg);

@@ -29,7 +29,8 @@ pub struct NotificationSettings {
     pub allow_private_networks: bool,
 
     /// The SMTP relay for e-mail actions: `smtp://` (STARTTLS required), `smtps://` (TLS) or, for development,
-    /// `smtp://...?tls=none`; user and password in the URL authenticate. Without it e-mail actions are refused.
+    /// `smtp://...?tls=none`; `from=<address>` sets the sender; user and password in the URL authenticate. Without
+    /// it e-mail deliveries wait (and are given up after 24 h).
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
 

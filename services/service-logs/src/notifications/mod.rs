@@ -2,6 +2,7 @@
 //! (`store::notifications::queue_matched`), queued in an outbox, and sent afterwards by the [`worker`] (webhooks
 //! and e-mail), on the generic claim loop of the `outbox` crate.
 
+pub mod email;
 pub mod ssrf;
 pub mod webhook;
 pub mod wire;
@@ -16,17 +17,26 @@ pub struct Notifier {
     pub allow_private_networks: bool,
     pub queueing: Queueing,
     pub retry: RetryPolicy,
+    /// The SMTP relay; `None` without `SMTP_URL` (e-mail deliveries then fail and are retried).
+    pub mailer: Option<email::Mailer>,
 }
 
 impl Notifier {
-    pub fn new(settings: &NotificationSettings) -> Self {
-        Self {
+    /// From the settings; a malformed `SMTP_URL` refuses to start.
+    pub fn new(settings: &NotificationSettings) -> Result<Self, String> {
+        let mailer = settings
+            .smtp_url
+            .as_ref()
+            .map(|u| email::Mailer::from_url(u.expose(), settings.retry.timeout))
+            .transpose()?;
+        Ok(Self {
+            mailer,
             allow_private_networks: settings.allow_private_networks,
             queueing: Queueing {
                 duplicate_window: settings.duplicate_window,
             },
             retry: settings.retry,
-        }
+        })
     }
 }
 

@@ -237,10 +237,19 @@ impl Notifications {
                     },
                 })
             }
-            StoredAction::Email { .. } => Ok(Outcome::Retry {
-                at: OffsetDateTime::now_utc(),
-                error: "e-mail is not configured (SMTP_URL)".to_owned(),
-            }),
+            StoredAction::Email { to } => {
+                let at = OffsetDateTime::now_utc();
+                Ok(match &self.notifier.mailer {
+                    None => Outcome::Retry {
+                        at,
+                        error: "e-mail is not configured (SMTP_URL)".to_owned(),
+                    },
+                    Some(mailer) => match mailer.send(&log, &to).await {
+                        Ok(()) => Outcome::Completed,
+                        Err(error) => Outcome::Retry { at, error },
+                    },
+                })
+            }
         }
     }
 

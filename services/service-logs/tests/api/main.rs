@@ -6,6 +6,7 @@ mod common;
 mod auth_tokens;
 mod bad_input;
 mod clients;
+mod email;
 mod endpoints;
 mod hardening;
 mod idempotency;
