@@ -5,9 +5,9 @@ use actix_web::HttpResponse;
 use domain::timefmt::format_utc;
 use errors::ocm::OcmError;
 
-use super::{Params, Pool};
+use super::{Params, Pool, cluster_scope};
 use crate::access::Caller;
-use crate::listing::{ClusterScope, ListQuery};
+use crate::listing::ListQuery;
 use crate::notifications::wire::{
     ClusterLogNotification, ClusterLogNotificationList, CompletedAction, NOTIFICATION_KIND,
     NOTIFICATION_LIST_KIND,
@@ -36,13 +36,7 @@ use crate::wire::{Error, log_href};
 )]
 pub async fn list(pool: Pool, caller: Caller, params: Params) -> Result<HttpResponse, OcmError> {
     let visibility = caller.visibility()?;
-    let clusters = ClusterScope::from_params(
-        params.get("cluster_id").map(String::as_str),
-        params.get("cluster_uuid").map(String::as_str),
-    )
-    .ok_or_else(|| {
-        OcmError::bad_request("At least one of 'cluster_id' or 'cluster_uuid' is required")
-    })?;
+    let clusters = cluster_scope(&params)?;
     // This list has no `fields` or `format` (nor `order`, the SDK's alias): they are ignored.
     let mut params = params.into_inner();
     for ignored in ["fields", "format", "order"] {
