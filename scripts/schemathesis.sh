@@ -58,7 +58,8 @@ stack_start schemathesis "$SL_BIN" "$LR_BIN"
 
 token() { AUTH_HS256_SECRET="$SECRET" "$SL_BIN" token --sub schemathesis --account "$ACCOUNT" "$@"; }
 SL_TOKEN=$(token --permission service-logs.log.create --permission service-logs.log.read \
-  --permission service-logs.log.read-internal --permission service-logs.log.delete --permission service-logs.cluster.manage)
+  --permission service-logs.log.read-internal --permission service-logs.log.delete --permission service-logs.cluster.manage \
+  --permission service-logs.trigger.manage)
 LR_TOKEN=$(token --permission logs-router.tenant.read --permission logs-router.tenant.create \
   --permission logs-router.tenant.update --permission logs-router.tenant.delete)
 

@@ -6,5 +6,6 @@
 pub mod owner;
 pub mod service_log;
 pub mod severity;
+pub mod trigger;
 
 pub use severity::Severity;

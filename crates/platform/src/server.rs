@@ -117,6 +117,9 @@ pub enum StartError {
     Auth(#[from] auth::ConfigError),
     #[error(transparent)]
     Metrics(#[from] MetricsError),
+    /// A setting the service could not use.
+    #[error("{0}")]
+    Settings(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,

@@ -64,6 +64,7 @@
 
 mod ast;
 mod error;
+pub mod eval;
 mod lexer;
 mod parser;
 

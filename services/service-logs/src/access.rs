@@ -15,6 +15,9 @@ pub const LOG_CREATE: &str = "service-logs.log.create";
 pub const LOG_DELETE: &str = "service-logs.log.delete";
 /// Register, read and remove cluster owners (provisioning systems).
 pub const CLUSTER_MANAGE: &str = "service-logs.cluster.manage";
+/// Manage the notification triggers of the caller's account (of any account, and account-less ones, with
+/// `read-internal` too).
+pub const TRIGGER_MANAGE: &str = "service-logs.trigger.manage";
 
 /// The verified caller (authenticated by `platform::access`, refused with OCM error 15).
 #[derive(Debug, Clone)]

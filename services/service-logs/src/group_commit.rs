@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::store::logs::{NewLog, Stored};
+use crate::store::notifications::Queueing;
 use crate::store::{self, StoreError, StoreResult};
 
 const DEFAULT_MAX: usize = 64;
@@ -92,9 +93,10 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the committer on the current Tokio runtime.
-    pub fn start(pool: DbPool, settings: &GroupSettings) -> Self {
+    /// `queueing` is how the stored logs' notifications are queued, in the same transaction.
+    pub fn start(pool: DbPool, settings: &GroupSettings, queueing: Queueing) -> Self {
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, queue, settings.clone()));
+        tokio::spawn(run(pool, queue, settings.clone(), queueing));
         Self { jobs }
     }
 
@@ -111,7 +113,12 @@ impl GroupCommit {
     }
 }
 
-async fn run(pool: DbPool, mut queue: mpsc::Receiver<Job>, settings: GroupSettings) {
+async fn run(
+    pool: DbPool,
+    mut queue: mpsc::Receiver<Job>,
+    settings: GroupSettings,
+    queueing: Queueing,
+) {
     let max = settings.max.max(1);
     let wait = settings.wait();
     let writers = Arc::new(Semaphore::new(settings.writers.max(1)));
@@ -138,19 +145,19 @@ async fn run(pool: DbPool, mut queue: mpsc::Receiver<Job>, settings: GroupSettin
         }
         let pool = pool.clone();
         tokio::spawn(async move {
-            commit(&pool, batch).await;
+            commit(&pool, batch, &queueing).await;
             drop(writer);
         });
     }
 }
 
 /// Stores one batch and answers each of its creates.
-async fn commit(pool: &DbPool, batch: Vec<Job>) {
+async fn commit(pool: &DbPool, batch: Vec<Job>, queueing: &Queueing) {
     let (logs, answers): (Vec<NewLog>, Vec<_>) =
         batch.into_iter().map(|j| (j.log, j.answer)).unzip();
     let stored = async {
         let mut conn = store::conn(pool).await?;
-        store::logs::create(&mut conn, &logs).await
+        store::logs::create(&mut conn, &logs, queueing).await
     }
     .await;
     match stored {
@@ -168,7 +175,7 @@ async fn commit(pool: &DbPool, batch: Vec<Job>) {
         }
         Err(StoreError::Failed(detail)) if logs.len() > 1 => {
             tracing::warn!(error = %detail, logs = logs.len(), "a create batch failed; storing its logs one by one");
-            alone(pool, logs, answers).await;
+            alone(pool, logs, answers, queueing).await;
         }
         Err(e) => {
             for answer in answers {
@@ -183,6 +190,7 @@ async fn alone(
     pool: &DbPool,
     logs: Vec<NewLog>,
     answers: Vec<oneshot::Sender<StoreResult<Stored>>>,
+    queueing: &Queueing,
 ) {
     let mut conn = None;
     for (log, answer) in logs.into_iter().zip(answers) {
@@ -193,7 +201,7 @@ async fn alone(
             let Some(c) = conn.as_mut() else {
                 return Err(StoreError::Failed("no connection".into()));
             };
-            let stored = store::logs::create(c, std::slice::from_ref(&log)).await;
+            let stored = store::logs::create(c, std::slice::from_ref(&log), queueing).await;
             if matches!(stored, Err(StoreError::Unavailable(_))) {
                 conn = None;
             }

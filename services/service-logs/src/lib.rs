@@ -9,6 +9,7 @@ pub mod filter;
 pub mod group_commit;
 pub mod handlers;
 pub mod listing;
+pub mod notifications;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
@@ -49,6 +50,8 @@ pub struct Running {
     pub server: Server,
     pub addr: SocketAddr,
     pub pool: DbPool,
+    /// The notification worker; it stops when this is dropped.
+    pub notifications: notifications::worker::WorkerHandle,
 }
 
 /// Migrates (unless disabled), builds the pool and verifier, binds and returns the server, not yet awaited.
@@ -59,23 +62,35 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         verifier = verifier.with_service_accounts(&sa)?;
     }
     let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
+    let notifier =
+        notifications::Notifier::new(&settings.notifications).map_err(StartError::Settings)?;
+    let metrics =
+        notifications::worker::NotificationMetrics::register(&foundation.metrics.registry)
+            .map_err(|e| StartError::Metrics(e.into()))?;
     let creates = web::Data::new(group_commit::GroupCommit::start(
         foundation.pool.clone(),
         &settings.group,
+        notifier.queueing,
     ));
     let bound = server::serve::<dialect::Ocm, _>(
         &settings.server,
         &foundation,
         &openapi::ApiDoc::openapi(),
-        move |cfg| {
-            cfg.app_data(creates.clone());
-            routes::configure(cfg);
+        {
+            let notifier = actix_web::web::Data::new(notifier.clone());
+            move |cfg: &mut actix_web::web::ServiceConfig| {
+                cfg.app_data(creates.clone());
+                cfg.app_data(notifier.clone());
+                routes::configure(cfg);
+            }
         },
     )?;
+    let worker = notifications::worker::spawn(foundation.pool.clone(), notifier, metrics);
     Ok(Running {
         server: bound.server,
         addr: bound.addr,
         pool: foundation.pool,
+        notifications: worker,
     })
 }
 

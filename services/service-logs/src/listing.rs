@@ -98,36 +98,7 @@ impl ListQuery {
 
     /// Parses the query string's values.
     pub fn from_params(params: &HashMap<String, String>) -> Result<Self, ListError> {
-        let page = match params.get("page").map(|s| s.trim()) {
-            None | Some("") => 1,
-            Some(s) => match s.parse::<i64>() {
-                Ok(p) if p >= 1 => p,
-                _ => {
-                    return Err(ListError::Param(format!(
-                        "Invalid 'page' value '{s}': it must be an integer of at least 1"
-                    )));
-                }
-            },
-        };
-        let size = match params.get("size").map(|s| s.trim()) {
-            None | Some("") => DEFAULT_SIZE,
-            Some(s) => match s.parse::<i64>() {
-                Ok(-1) => MAX_SIZE,
-                Ok(n) if n >= 0 => n.min(MAX_SIZE),
-                Ok(_) => {
-                    return Err(ListError::Param(format!(
-                        "Invalid 'size' value '{s}': it must be -1 (everything) or an integer of at least 0"
-                    )));
-                }
-                // Beyond i64 is still "more than the cap".
-                Err(_) if !s.starts_with('-') && s.bytes().all(|b| b.is_ascii_digit()) => MAX_SIZE,
-                Err(_) => {
-                    return Err(ListError::Param(format!(
-                        "Invalid 'size' value '{s}': it must be an integer"
-                    )));
-                }
-            },
-        };
+        let (page, size) = page_and_size(params)?;
         let order_text = params
             .get("orderBy")
             .or_else(|| params.get("order"))
@@ -172,6 +143,42 @@ impl ListQuery {
             format,
         })
     }
+}
+
+/// The `page` (default 1) and `size` (default [`DEFAULT_SIZE`], `-1` and anything above [`MAX_SIZE`] mean
+/// [`MAX_SIZE`]) of any list.
+pub fn page_and_size(params: &HashMap<String, String>) -> Result<(i64, i64), ListError> {
+    let page = match params.get("page").map(|s| s.trim()) {
+        None | Some("") => 1,
+        Some(s) => match s.parse::<i64>() {
+            Ok(p) if p >= 1 => p,
+            _ => {
+                return Err(ListError::Param(format!(
+                    "Invalid 'page' value '{s}': it must be an integer of at least 1"
+                )));
+            }
+        },
+    };
+    let size = match params.get("size").map(|s| s.trim()) {
+        None | Some("") => DEFAULT_SIZE,
+        Some(s) => match s.parse::<i64>() {
+            Ok(-1) => MAX_SIZE,
+            Ok(n) if n >= 0 => n.min(MAX_SIZE),
+            Ok(_) => {
+                return Err(ListError::Param(format!(
+                    "Invalid 'size' value '{s}': it must be -1 (everything) or an integer of at least 0"
+                )));
+            }
+            // Beyond i64 is still "more than the cap".
+            Err(_) if !s.starts_with('-') && s.bytes().all(|b| b.is_ascii_digit()) => MAX_SIZE,
+            Err(_) => {
+                return Err(ListError::Param(format!(
+                    "Invalid 'size' value '{s}': it must be an integer"
+                )));
+            }
+        },
+    };
+    Ok((page, size))
 }
 
 fn parse_order(text: &str) -> Result<Vec<(Field, Direction)>, ListError> {

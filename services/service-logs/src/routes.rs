@@ -6,7 +6,7 @@ use actix_web::web;
 use platform::allow::method_not_allowed;
 
 use crate::dialect::Ocm;
-use crate::handlers::{bulk, clusters, logs, metadata, owners, warehouse};
+use crate::handlers::{bulk, clusters, logs, metadata, notifications, owners, triggers, warehouse};
 use crate::wire::API_BASE;
 
 /// The bulk create's path under [`API_BASE`].
@@ -48,6 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(method_not_allowed::<Ocm>("GET")),
             )
             .service(
+                web::resource("/clusters/cluster_logs/notifications")
+                    .route(web::get().to(notifications::list))
+                    .default_service(method_not_allowed::<Ocm>("GET")),
+            )
+            .service(
                 web::resource("/clusters/{uuid}/cluster_logs")
                     .route(web::get().to(clusters::by_uuid))
                     .default_service(method_not_allowed::<Ocm>("GET")),
@@ -58,6 +63,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(owners::get))
                     .route(web::delete().to(owners::delete))
                     .default_service(method_not_allowed::<Ocm>("GET, PUT, DELETE")),
+            )
+            .service(
+                web::resource("/notification_triggers")
+                    .route(web::post().to(triggers::create))
+                    .route(web::get().to(triggers::list))
+                    .default_service(method_not_allowed::<Ocm>("GET, POST")),
+            )
+            .service(
+                web::resource("/notification_triggers/{id}")
+                    .route(web::get().to(triggers::get))
+                    .route(web::patch().to(triggers::patch))
+                    .route(web::delete().to(triggers::delete))
+                    .default_service(method_not_allowed::<Ocm>("GET, PATCH, DELETE")),
             )
             .service(
                 web::resource("/warehouse")

@@ -46,5 +46,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_triggers (id) {
+        id -> Text,
+        name -> Text,
+        account_id -> Text,
+        search -> Text,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    cluster_log_notifications (log_id) {
+        log_id -> Text,
+        notification_uuid -> Nullable<Uuid>,
+        duplicate_of -> Nullable<Text>,
+        queued_at -> Timestamptz,
+        notified_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notification_outbox (id) {
+        id -> Uuid,
+        log_id -> Text,
+        trigger_id -> Text,
+        action_hash -> Text,
+        action_type -> Text,
+        attempts -> Integer,
+        created_at -> Timestamptz,
+        next_attempt_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        last_error -> Text,
+    }
+}
+
 diesel::joinable!(idempotency_keys -> cluster_logs (log_id));
-diesel::allow_tables_to_appear_in_same_query!(cluster_logs, idempotency_keys, cluster_owners);
+diesel::joinable!(cluster_log_notifications -> cluster_logs (log_id));
+diesel::joinable!(notification_outbox -> cluster_logs (log_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    cluster_logs,
+    idempotency_keys,
+    cluster_owners,
+    notification_triggers,
+    cluster_log_notifications,
+    notification_outbox
+);

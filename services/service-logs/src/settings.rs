@@ -1,10 +1,11 @@
 //! The service's settings: the shared contract variables, the server's (`BIND_ADDR`, default `0.0.0.0:8000`;
-//! `HTTP_WORKERS`), how single creates are coalesced (`LOG_CREATE_BATCH_*`, see `group_commit`) and the
-//! retention (`LOG_RETENTION_DAYS`).
+//! `HTTP_WORKERS`), how single creates are coalesced (`LOG_CREATE_BATCH_*`, see `group_commit`), the
+//! retention (`LOG_RETENTION_DAYS`) and the notifications' (`SMTP_URL`, `NOTIFICATION_DUPLICATE_WINDOW`,
+//! `NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS`).
 
 use clap::Args;
 use platform::server::ServerSettings;
-use platform::settings::CommonSettings;
+use platform::settings::{CommonSettings, Secret};
 
 use crate::dialect::Ocm;
 use crate::group_commit::GroupSettings;
@@ -20,6 +21,9 @@ pub struct Settings {
     #[command(flatten)]
     pub group: GroupSettings,
 
+    #[command(flatten)]
+    pub notifications: NotificationSettings,
+
     /// Days a log is kept after it was stored; older logs are deleted by the hourly housekeeping, in batches.
     /// Unset (the default): logs are kept for ever.
     #[arg(long, env = "LOG_RETENTION_DAYS", value_parser = clap::value_parser!(u16).range(1..))]
@@ -33,7 +37,113 @@ impl Settings {
             common: CommonSettings::for_tests(database_url, secret),
             server: ServerSettings::for_tests(workers),
             group: GroupSettings::default(),
+            notifications: NotificationSettings::for_tests(),
             log_retention_days: None,
         }
+    }
+}
+
+/// How notifications are sent.
+#[derive(Debug, Clone, Args)]
+pub struct NotificationSettings {
+    /// Lets webhooks reach loopback, private and link-local addresses and use plain `http` (development and
+    /// tests only: in production it opens the service to SSRF).
+    #[arg(long, env = "NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private_networks: bool,
+
+    /// The SMTP relay for e-mail actions: `smtp://` (STARTTLS required), `smtps://` (TLS) or, for development,
+    /// `smtp://...?tls=none`; `from=<address>` sets the sender; user and password in the URL authenticate. Without
+    /// it e-mail deliveries wait (and are given up after 24 h).
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// A new log equal to one of the same cluster created this recently (same service_name, severity, summary,
+    /// description, internal_only) is stored but not notified again: `<n>s`, `<n>m`, `<n>h`, `<n>d` or seconds;
+    /// `0` turns the check off.
+    #[arg(long, env = "NOTIFICATION_DUPLICATE_WINDOW", default_value = "1h", value_parser = parse_window)]
+    pub duplicate_window: time::Duration,
+
+    /// How deliveries are retried (not a variable: tests shorten it).
+    #[arg(skip = RetryPolicy::default())]
+    pub retry: RetryPolicy,
+}
+
+/// How failed deliveries are retried: capped exponential backoff with full jitter from the first failure, for
+/// at most `give_up_after` since the notification was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub base: std::time::Duration,
+    pub cap: std::time::Duration,
+    pub give_up_after: time::Duration,
+    /// Per attempt: connect and answer within this.
+    pub timeout: std::time::Duration,
+    /// The worker's pause when nothing is due.
+    pub idle_poll: std::time::Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            base: std::time::Duration::from_secs(5),
+            cap: std::time::Duration::from_secs(3600),
+            give_up_after: time::Duration::hours(24),
+            timeout: std::time::Duration::from_secs(10),
+            idle_poll: std::time::Duration::from_millis(100),
+        }
+    }
+}
+
+/// `<n>s`, `<n>m`, `<n>h`, `<n>d` or a number of seconds.
+pub fn parse_window(text: &str) -> Result<time::Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 's'),
+    };
+    let n: i64 = digits.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        format!("'{text}' is not a duration: write e.g. 3600, 90s, 30m, 1h or 1d")
+    })?;
+    let seconds = match unit {
+        's' => Some(n),
+        'm' => n.checked_mul(60),
+        'h' => n.checked_mul(3600),
+        'd' => n.checked_mul(86_400),
+        _ => None,
+    }
+    .ok_or_else(|| format!("'{text}' is not a duration: write e.g. 3600, 90s, 30m, 1h or 1d"))?;
+    Ok(time::Duration::seconds(seconds))
+}
+
+impl NotificationSettings {
+    pub fn for_tests() -> Self {
+        Self {
+            allow_private_networks: true,
+            smtp_url: None,
+            duplicate_window: time::Duration::hours(1),
+            retry: RetryPolicy {
+                base: std::time::Duration::from_millis(50),
+                cap: std::time::Duration::from_millis(400),
+                give_up_after: time::Duration::hours(24),
+                timeout: std::time::Duration::from_secs(2),
+                idle_poll: std::time::Duration::from_millis(20),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_window;
+
+    #[test]
+    fn windows() {
+        assert_eq!(parse_window("1h"), Ok(time::Duration::hours(1)));
+        assert_eq!(parse_window("90"), Ok(time::Duration::seconds(90)));
+        assert_eq!(parse_window("30m"), Ok(time::Duration::minutes(30)));
+        assert_eq!(parse_window("0"), Ok(time::Duration::ZERO));
+        assert_eq!(parse_window("2d"), Ok(time::Duration::days(2)));
+        assert!(parse_window("soon").is_err());
+        assert!(parse_window("-1h").is_err());
+        assert!(parse_window("1w").is_err());
     }
 }

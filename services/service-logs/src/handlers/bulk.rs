@@ -12,6 +12,7 @@ use super::Pool;
 use super::errors::{key_in_progress, key_mismatch};
 use super::logs::prepare;
 use crate::access::{Caller, LOG_CREATE};
+use crate::notifications::Notifier;
 use crate::store;
 use crate::store::logs::{NewLog, Stored};
 use crate::wire::{
@@ -42,6 +43,7 @@ pub async fn create(
     req: HttpRequest,
     pool: Pool,
     caller: Caller,
+    notifier: web::Data<Notifier>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
     caller.require(LOG_CREATE)?;
@@ -76,7 +78,7 @@ pub async fn create(
         Vec::new()
     } else {
         let mut conn = store::conn(&pool).await?;
-        store::logs::create(&mut conn, &batch).await?
+        store::logs::create(&mut conn, &batch, &notifier.queueing).await?
     };
     let mut stored = stored.into_iter();
     let mut items = Vec::with_capacity(answers.len());

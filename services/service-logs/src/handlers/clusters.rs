@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use errors::ocm::OcmError;
 
-use super::{Params, Pool, lists};
+use super::{Params, Pool, cluster_scope, lists};
 use crate::access::Caller;
 use crate::listing::{ClusterScope, ListQuery};
 use crate::wire::{ClusterLogList, Error};
@@ -29,13 +29,7 @@ use crate::wire::{ClusterLogList, Error};
 )]
 pub async fn by_ids(pool: Pool, caller: Caller, params: Params) -> Result<HttpResponse, OcmError> {
     let visibility = caller.visibility()?;
-    let clusters = ClusterScope::from_params(
-        params.get("cluster_id").map(String::as_str),
-        params.get("cluster_uuid").map(String::as_str),
-    )
-    .ok_or_else(|| {
-        OcmError::bad_request("At least one of 'cluster_id' or 'cluster_uuid' is required")
-    })?;
+    let clusters = cluster_scope(&params)?;
     let query = ListQuery::from_params(&params)?;
     lists::respond(&pool, visibility, clusters, query).await
 }

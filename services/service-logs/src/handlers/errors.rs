@@ -25,6 +25,13 @@ impl From<ListError> for OcmError {
     }
 }
 
+impl ListError {
+    /// The answer for bad list parameters.
+    pub fn into_ocm(self) -> OcmError {
+        self.into()
+    }
+}
+
 /// A create body that breaks a rule of a new log: 400, error 8.
 pub fn broken_rule(e: RuleError) -> OcmError {
     OcmError::validation(e.0)

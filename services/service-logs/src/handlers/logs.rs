@@ -15,25 +15,30 @@ use super::{Params, Pool, lists};
 use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
 use crate::group_commit::GroupCommit;
 use crate::listing::{ClusterScope, ListQuery};
+use crate::notifications::Notifier;
 use crate::store;
-use crate::store::idempotency::KeyClaim;
+use crate::store::idempotency::{self, KeyClaim};
 use crate::store::logs::{NewLog, Stored};
 use crate::store::rows::LogRow;
 use crate::wire::{ClusterLog, ClusterLogList, ClusterLogRequest, Error};
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+const PREFER: &str = "Prefer";
 
 /// Create a new log record.
 #[utoipa::path(
     post, path = "/api/service_logs/v1/cluster_logs", tag = "cluster_logs",
     request_body(content = ClusterLogRequest, description = "severity, service_name, summary and one of cluster_id/cluster_uuid are required"),
-    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe create: the same key and body answer the first 201 again")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe create: the same key and body answer the first 201 again"),
+        ("Prefer" = Option<String>, Header, nullable = false, description = "Ours: `duplicate=reject` refuses (409) a log equal to one of the same cluster created within NOTIFICATION_DUPLICATE_WINDOW"),
+    ),
     responses(
         (status = 201, description = "Created", body = ClusterLog),
         (status = 400, description = "Invalid body", body = Error),
         (status = 401, description = "Not authenticated", body = Error),
         (status = 403, description = "Lacks service-logs.log.create", body = Error),
-        (status = 409, description = "A request with the same Idempotency-Key is in progress", body = Error),
+        (status = 409, description = "A request with the same Idempotency-Key is in progress, or (Prefer: duplicate=reject) the log duplicates a recent one", body = Error),
         (status = 413, description = "Body too large", body = Error),
         (status = 415, description = "Not JSON", body = Error),
         (status = 422, description = "Idempotency-Key reused with another body", body = Error),
@@ -43,8 +48,10 @@ const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 )]
 pub async fn create(
     req: HttpRequest,
+    pool: Pool,
     creates: web::Data<GroupCommit>,
     caller: Caller,
+    notifier: web::Data<Notifier>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
     caller.require(LOG_CREATE)?;
@@ -60,6 +67,11 @@ pub async fn create(
         OffsetDateTime::now_utc(),
         "Request body",
     )?;
+    if rejects_duplicates(&req) {
+        let mut conn = store::conn(&pool).await?;
+        let key = new.key.as_ref().map(|k| k.key.as_str());
+        refuse_duplicate(&mut conn, &new.row, &caller.0.subject, key, &notifier).await?;
+    }
     // Coalesced with concurrent creates into one transaction (`group_commit`).
     let created = match creates.create(new).await? {
         Stored::Created(log) | Stored::Replayed(log) => log,
@@ -121,6 +133,44 @@ pub(crate) fn prepare(
             request_hash: request_hash.unwrap_or_default(),
         }),
     })
+}
+
+/// `Prefer: duplicate=reject` (ours): refuse a log equal to a recent one of the same cluster instead of storing it.
+fn rejects_duplicates(req: &HttpRequest) -> bool {
+    req.headers().get_all(PREFER).any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',').any(|p| {
+                let p: String = p.chars().filter(|c| !c.is_whitespace()).collect();
+                p.eq_ignore_ascii_case("duplicate=reject")
+                    || p.eq_ignore_ascii_case("duplicate=\"reject\"")
+            })
+        })
+    })
+}
+
+/// 409 naming the earlier log when `row` duplicates one (within NOTIFICATION_DUPLICATE_WINDOW); a keyed repeat
+/// of the request that made that very log is left to the Idempotency-Key path (it answers the first 201 again).
+async fn refuse_duplicate(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: &LogRow,
+    caller: &str,
+    key: Option<&str>,
+    notifier: &Notifier,
+) -> Result<(), OcmError> {
+    let window = notifier.queueing.duplicate_window;
+    let Some(existing) = store::notifications::duplicate_of(conn, row, window).await? else {
+        return Ok(());
+    };
+    if let Some(key) = key
+        && idempotency::log_of(conn, caller, key).await?.as_deref() == Some(existing.as_str())
+    {
+        return Ok(());
+    }
+    Err(OcmError::conflict(format!(
+        "This log duplicates log '{existing}' of the same cluster, created within the last {} \
+         (Prefer: duplicate=reject); it was not stored",
+        crate::notifications::describe_window(window)
+    )))
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {

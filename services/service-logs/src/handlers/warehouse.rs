@@ -3,21 +3,10 @@
 use actix_web::HttpResponse;
 use errors::ocm::OcmError;
 
-use super::{Params, Pool};
+use super::{Params, Pool, cluster_scope};
 use crate::access::{Caller, LOG_DELETE};
-use crate::listing::ClusterScope;
 use crate::store;
 use crate::wire::{Error, WarehouseCount};
-
-fn clusters(params: &Params) -> Result<ClusterScope, OcmError> {
-    ClusterScope::from_params(
-        params.get("cluster_id").map(String::as_str),
-        params.get("cluster_uuid").map(String::as_str),
-    )
-    .ok_or_else(|| {
-        OcmError::bad_request("At least one of 'cluster_id' or 'cluster_uuid' is required")
-    })
-}
 
 /// Count the logs of clusters.
 #[utoipa::path(
@@ -37,7 +26,7 @@ fn clusters(params: &Params) -> Result<ClusterScope, OcmError> {
 )]
 pub async fn count(pool: Pool, caller: Caller, params: Params) -> Result<HttpResponse, OcmError> {
     caller.require(LOG_DELETE)?;
-    let clusters = clusters(&params)?;
+    let clusters = cluster_scope(&params)?;
     let mut conn = store::conn(&pool).await?;
     let total = store::logs::count_for_clusters(&mut conn, &clusters).await?;
     Ok(HttpResponse::Ok().json(WarehouseCount { total }))
@@ -62,7 +51,7 @@ pub async fn count(pool: Pool, caller: Caller, params: Params) -> Result<HttpRes
 )]
 pub async fn remove(pool: Pool, caller: Caller, params: Params) -> Result<HttpResponse, OcmError> {
     caller.require(LOG_DELETE)?;
-    let clusters = clusters(&params)?;
+    let clusters = cluster_scope(&params)?;
     let mut conn = store::conn(&pool).await?;
     let total = store::logs::delete_for_clusters(&mut conn, &clusters).await?;
     if total == 0 {

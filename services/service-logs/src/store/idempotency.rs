@@ -99,6 +99,21 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// The log made under `(caller, key)`, if any.
+pub async fn log_of(
+    conn: &mut AsyncPgConnection,
+    caller: &str,
+    key: &str,
+) -> StoreResult<Option<String>> {
+    Ok(idempotency_keys::table
+        .filter(idempotency_keys::caller.eq(caller))
+        .filter(idempotency_keys::key.eq(key))
+        .select(idempotency_keys::log_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Forgets keys older than the retention; how many went.
 pub async fn purge_expired(conn: &mut AsyncPgConnection) -> StoreResult<usize> {
     Ok(diesel::sql_query(

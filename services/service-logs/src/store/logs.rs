@@ -12,6 +12,7 @@ use crate::fields::Field;
 use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
 use crate::schema::cluster_logs;
 use crate::store::idempotency::{self, KeyClaim};
+use crate::store::notifications::{self, Queueing};
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
 use crate::store::{StoreError, StoreResult, owners};
@@ -48,12 +49,18 @@ pub enum Stored {
 /// another body, is a [`Stored::Mismatch`]; the second log of a batch with the key of an earlier one replays that
 /// one (same body) or is a mismatch. Then one multi-row INSERT of the logs, one of the owners they teach (the first
 /// log of a cluster in the batch teaches) and one of their keys.
-pub async fn create(conn: &mut AsyncPgConnection, logs: &[NewLog]) -> StoreResult<Vec<Stored>> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    logs: &[NewLog],
+    queueing: &Queueing,
+) -> StoreResult<Vec<Stored>> {
     if logs.is_empty() {
         return Ok(Vec::new());
     }
     Ok(conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| write_batch(conn, logs).await)
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            write_batch(conn, logs, queueing).await
+        })
         .await?)
 }
 
@@ -68,7 +75,11 @@ enum Plan {
     SameAs(usize),
 }
 
-async fn write_batch(conn: &mut AsyncPgConnection, logs: &[NewLog]) -> QueryResult<Vec<Stored>> {
+async fn write_batch(
+    conn: &mut AsyncPgConnection,
+    logs: &[NewLog],
+    queueing: &Queueing,
+) -> QueryResult<Vec<Stored>> {
     let mut plans: Vec<Plan> = logs.iter().map(|_| Plan::Insert).collect();
     let mut seen = Vec::new();
     let claims: Vec<(usize, &KeyClaim)> = logs
@@ -125,14 +136,15 @@ async fn write_batch(conn: &mut AsyncPgConnection, logs: &[NewLog]) -> QueryResu
             .returning(LogRow::as_returning())
             .get_results(conn)
             .await?;
-        stored = inserted.into_iter().map(|r| (r.id.clone(), r)).collect();
         owners::learn_all(conn, fresh.iter().filter_map(|l| l.learned.as_ref())).await?;
         let made: Vec<(&KeyClaim, &str)> = fresh
             .iter()
             .filter_map(|l| l.key.as_ref().map(|k| (k, l.row.id.as_str())))
             .collect();
         idempotency::record(conn, &made).await?;
-        // Whatever else the stored logs cause goes here, in the same transaction, for the whole slice at once.
+        // After the owners: a learned owner's account sees the log it came with.
+        notifications::queue_matched(conn, &inserted, queueing).await?;
+        stored = inserted.into_iter().map(|r| (r.id.clone(), r)).collect();
     }
     let take = |i: usize| {
         stored
@@ -301,6 +313,20 @@ fn count_query(
 /// The total of matches, ignoring paging.
 pub async fn total(conn: &mut AsyncPgConnection, cond: &Conditions<'_>) -> StoreResult<i64> {
     Ok(count_query(cond).get_result(conn).await?)
+}
+
+/// The requested page, read whole (for pages whose items need more than the row), and the total of matches.
+pub async fn page_rows(
+    conn: &mut AsyncPgConnection,
+    cond: &Conditions<'_>,
+) -> StoreResult<(Vec<LogRow>, i64)> {
+    let total = count_query(cond).get_result(conn).await?;
+    let rows = if cond.query.size == 0 {
+        Vec::new()
+    } else {
+        page_query(cond).load(conn).await?
+    };
+    Ok((rows, total))
 }
 
 /// A connection lent to [`page`], which pipelines through it (diesel-async pipelines the queries sent through a

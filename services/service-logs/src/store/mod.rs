@@ -3,10 +3,12 @@
 
 pub mod idempotency;
 pub mod logs;
+pub mod notifications;
 pub mod owners;
 pub mod retention;
 pub mod rows;
 pub mod search;
+pub mod triggers;
 
 use diesel::result::Error as DieselError;
 use diesel_async::pooled_connection::deadpool::PoolError;

@@ -20,6 +20,7 @@ pub struct TestApp {
     /// A token with every permission, for set-up.
     pub admin: String,
     handle: actix_web::dev::ServerHandle,
+    _notifications: service_logs::notifications::worker::WorkerHandle,
 }
 
 impl Drop for TestApp {
@@ -68,6 +69,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         http: reqwest::Client::new(),
         admin: tokens::token("admin", Some("acc-admin"), &[CREATE, READ_INTERNAL, DELETE]),
         handle,
+        _notifications: running.notifications,
     }
 }
 

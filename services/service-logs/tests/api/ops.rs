@@ -73,16 +73,22 @@ async fn openapi_document_covers_every_route() {
         [
             "DELETE /api/service_logs/v1/cluster_logs/{id}",
             "DELETE /api/service_logs/v1/clusters/{cluster_uuid}/owner",
+            "DELETE /api/service_logs/v1/notification_triggers/{id}",
             "DELETE /api/service_logs/v1/warehouse",
             "GET /api/service_logs/v1",
             "GET /api/service_logs/v1/cluster_logs",
             "GET /api/service_logs/v1/cluster_logs/{id}",
             "GET /api/service_logs/v1/clusters/cluster_logs",
+            "GET /api/service_logs/v1/clusters/cluster_logs/notifications",
             "GET /api/service_logs/v1/clusters/{cluster_uuid}/owner",
             "GET /api/service_logs/v1/clusters/{uuid}/cluster_logs",
+            "GET /api/service_logs/v1/notification_triggers",
+            "GET /api/service_logs/v1/notification_triggers/{id}",
             "GET /api/service_logs/v1/warehouse",
+            "PATCH /api/service_logs/v1/notification_triggers/{id}",
             "POST /api/service_logs/v1/cluster_logs",
             "POST /api/service_logs/v1/cluster_logs/bulk",
+            "POST /api/service_logs/v1/notification_triggers",
             "PUT /api/service_logs/v1/clusters/{cluster_uuid}/owner",
         ]
     );

@@ -1,0 +1,348 @@
+//! `/notification_triggers`: create, list, read, merge-patch and delete notification triggers.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use domain_logs::trigger::{
+    AccountRefusal, TriggerInput, ValidAction, ValidTrigger, may_manage, merge_patch,
+    owning_account,
+};
+use errors::ocm::OcmError;
+use rand::RngCore;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::errors::broken_rule;
+use super::{Params, Pool};
+use crate::access::{Caller, LOG_READ_INTERNAL, TRIGGER_MANAGE};
+use crate::filter::Criteria;
+use crate::listing::{ListError, page_and_size};
+use crate::notifications::wire::{
+    NotificationTrigger, NotificationTriggerList, NotificationTriggerPatch,
+    NotificationTriggerRequest, TRIGGER_LIST_KIND,
+};
+use crate::notifications::{Notifier, ssrf};
+use crate::store;
+use crate::store::triggers::{StoredAction, TriggerRow, actions_json};
+use crate::wire::Error;
+
+type Notify = web::Data<Notifier>;
+
+/// Create a notification trigger; a webhook action's signing secret is in this answer only.
+#[utoipa::path(
+    post, path = "/api/service_logs/v1/notification_triggers", tag = "notification_triggers",
+    request_body(content = NotificationTriggerRequest),
+    responses(
+        (status = 201, description = "Created; each webhook action carries its secret, shown only here", body = NotificationTrigger),
+        (status = 400, description = "Invalid body, search or action (a refused webhook destination included)", body = Error),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.trigger.manage, or another account's trigger without read-internal", body = Error),
+        (status = 415, description = "Not JSON", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    pool: Pool,
+    caller: Caller,
+    notifier: Notify,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, OcmError> {
+    caller.require(TRIGGER_MANAGE)?;
+    let input = parse_input(body.into_inner())?;
+    let internal = caller.0.has(LOG_READ_INTERNAL);
+    let account = owning_account(
+        input.account_id.as_deref(),
+        caller.0.account.as_deref(),
+        internal,
+    )
+    .map_err(refused)?;
+    let valid = checked(input, account, &notifier).await?;
+    let actions: Vec<StoredAction> = valid.actions.iter().map(|a| stored(a, None)).collect();
+    let now = OffsetDateTime::now_utc();
+    let row = TriggerRow {
+        id: domain::ids::new_ksuid(),
+        name: valid.name,
+        account_id: valid.account_id,
+        search: valid.search,
+        actions: actions_json(&actions)?,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut conn = store::conn(&pool).await?;
+    let row = store::triggers::insert(&mut conn, &row).await?;
+    let out = NotificationTrigger::from_row(row, &actions, |_| true);
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, out.href.clone()))
+        .json(out))
+}
+
+/// List the notification triggers the caller manages (its account's; every one with read-internal).
+#[utoipa::path(
+    get, path = "/api/service_logs/v1/notification_triggers", tag = "notification_triggers",
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, description = "Page number, from 1"),
+        ("size" = Option<i64>, Query, minimum = -1, description = "Items per page (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "A page of triggers, oldest first", body = NotificationTriggerList),
+        (status = 400, description = "Invalid page or size", body = Error),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.trigger.manage", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(pool: Pool, caller: Caller, params: Params) -> Result<HttpResponse, OcmError> {
+    caller.require(TRIGGER_MANAGE)?;
+    let scope = if caller.0.has(LOG_READ_INTERNAL) {
+        None
+    } else {
+        Some(caller.0.account.clone().ok_or_else(|| {
+            OcmError::forbidden(
+                "The token carries no account, so there are no triggers it may manage",
+            )
+        })?)
+    };
+    let (page, size) = page_and_size(&params).map_err(ListError::into_ocm)?;
+    let mut conn = store::conn(&pool).await?;
+    let offset = (page - 1).saturating_mul(size);
+    let (rows, total) = store::triggers::list(&mut conn, scope.as_deref(), size, offset).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let actions = row.stored_actions()?;
+            Ok(NotificationTrigger::from_row(row, &actions, |_| false))
+        })
+        .collect::<Result<Vec<_>, store::StoreError>>()?;
+    Ok(HttpResponse::Ok().json(NotificationTriggerList {
+        kind: TRIGGER_LIST_KIND,
+        page,
+        size: i64::try_from(items.len()).unwrap_or(i64::MAX),
+        total,
+        items,
+    }))
+}
+
+/// Get one notification trigger (never its secrets).
+#[utoipa::path(
+    get, path = "/api/service_logs/v1/notification_triggers/{id}", tag = "notification_triggers",
+    params(("id" = String, Path, description = "The trigger's KSUID")),
+    responses(
+        (status = 200, description = "The trigger", body = NotificationTrigger),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.trigger.manage", body = Error),
+        (status = 404, description = "No such trigger, or not one the caller manages", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    pool: Pool,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, OcmError> {
+    caller.require(TRIGGER_MANAGE)?;
+    let mut conn = store::conn(&pool).await?;
+    let row = managed(&mut conn, &caller, &id).await?;
+    let actions = row.stored_actions()?;
+    Ok(HttpResponse::Ok().json(NotificationTrigger::from_row(row, &actions, |_| false)))
+}
+
+/// Change a notification trigger with a JSON merge patch (RFC 7396) of `name`, `search` and `actions`
+/// (`actions` is replaced whole; a webhook keeps its secret while its URL stays, a new URL gets a new secret,
+/// shown in this answer only). `account_id` cannot change.
+#[utoipa::path(
+    patch, path = "/api/service_logs/v1/notification_triggers/{id}", tag = "notification_triggers",
+    params(("id" = String, Path, description = "The trigger's KSUID")),
+    request_body(content = NotificationTriggerPatch, description = "A JSON merge patch of name, search and actions", content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The trigger after the patch", body = NotificationTrigger),
+        (status = 400, description = "Invalid patch, search or action", body = Error),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.trigger.manage", body = Error),
+        (status = 404, description = "No such trigger, or not one the caller manages", body = Error),
+        (status = 415, description = "Not JSON", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn patch(
+    pool: Pool,
+    caller: Caller,
+    notifier: Notify,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, OcmError> {
+    caller.require(TRIGGER_MANAGE)?;
+    let mut conn = store::conn(&pool).await?;
+    let current = managed(&mut conn, &caller, &id).await?;
+    let patch = body.into_inner();
+    if !patch.is_object() {
+        return Err(OcmError::bad_request("Request body must be a JSON object"));
+    }
+    let current_actions = current.stored_actions()?;
+    let mut doc = json!({
+        "name": current.name, "account_id": current.account_id, "search": current.search,
+        "actions": current_actions.iter().map(|a| match a {
+            StoredAction::Webhook { url, .. } => json!({"type": "webhook", "url": url}),
+            StoredAction::Email { to } => json!({"type": "email", "to": to}),
+        }).collect::<Vec<_>>(),
+    });
+    merge_patch(&mut doc, &patch);
+    let input = parse_input(doc)?;
+    if input.account_id.as_deref() != Some(current.account_id.as_str()) {
+        return Err(OcmError::validation("Field 'account_id' cannot be changed"));
+    }
+    let valid = checked(input, current.account_id.clone(), &notifier).await?;
+    let actions: Vec<StoredAction> = valid
+        .actions
+        .iter()
+        .map(|a| stored(a, Some(&current_actions)))
+        .collect();
+    let revealed: Vec<bool> = actions
+        .iter()
+        .map(|a| !current_actions.contains(a) && matches!(a, StoredAction::Webhook { .. }))
+        .collect();
+    let row = TriggerRow {
+        name: valid.name,
+        search: valid.search,
+        actions: actions_json(&actions)?,
+        updated_at: OffsetDateTime::now_utc(),
+        ..current
+    };
+    let row = store::triggers::update(&mut conn, &row)
+        .await?
+        .ok_or_else(|| not_found(&row.id))?;
+    let out =
+        NotificationTrigger::from_row(row, &actions, |i| revealed.get(i).copied().unwrap_or(false));
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Delete a notification trigger; notifications already queued are still sent.
+#[utoipa::path(
+    delete, path = "/api/service_logs/v1/notification_triggers/{id}", tag = "notification_triggers",
+    params(("id" = String, Path, description = "The trigger's KSUID")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = Error),
+        (status = 403, description = "Lacks service-logs.trigger.manage", body = Error),
+        (status = 404, description = "No such trigger, or not one the caller manages", body = Error),
+        (status = 503, description = "Database unavailable", body = Error),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete(
+    pool: Pool,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, OcmError> {
+    caller.require(TRIGGER_MANAGE)?;
+    let mut conn = store::conn(&pool).await?;
+    let row = managed(&mut conn, &caller, &id).await?;
+    if store::triggers::delete(&mut conn, &row.id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&row.id))
+    }
+}
+
+fn not_found(id: &str) -> OcmError {
+    OcmError::not_found(format!("Notification trigger with id '{id}' not found"))
+}
+
+/// The trigger `id` if it exists and the caller manages it (404 otherwise: another account's trigger is not
+/// admitted to exist).
+async fn managed(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<TriggerRow, OcmError> {
+    if !domain::ids::is_ksuid(id) {
+        return Err(not_found(id));
+    }
+    let row = store::triggers::find(conn, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if may_manage(
+        &row.account_id,
+        caller.0.account.as_deref(),
+        caller.0.has(LOG_READ_INTERNAL),
+    ) {
+        Ok(row)
+    } else {
+        Err(not_found(id))
+    }
+}
+
+fn parse_input(body: Value) -> Result<TriggerInput, OcmError> {
+    if !body.is_object() {
+        return Err(OcmError::bad_request("Request body must be a JSON object"));
+    }
+    serde_json::from_value(body).map_err(|e| {
+        OcmError::bad_request(format!(
+            "Request body is not a valid notification trigger: {e}"
+        ))
+    })
+}
+
+fn refused(e: AccountRefusal) -> OcmError {
+    match e {
+        AccountRefusal::Forbidden(reason) => OcmError::forbidden(reason),
+    }
+}
+
+/// The domain's rules, the search's, and every webhook destination resolved and checked (SSRF).
+async fn checked(
+    input: TriggerInput,
+    account: String,
+    notifier: &Notifier,
+) -> Result<ValidTrigger, OcmError> {
+    let allow_private = notifier.allow_private_networks;
+    let valid = input
+        .validate(account, allow_private)
+        .map_err(broken_rule)?;
+    Criteria::parse(&valid.search).map_err(|e| OcmError::search(e.0))?;
+    for (i, action) in valid.actions.iter().enumerate() {
+        if let ValidAction::Webhook { url } = action {
+            ssrf::check_at_create(url, allow_private)
+                .await
+                .map_err(|e| OcmError::validation(format!("Field 'actions[{i}].url' {e}")))?;
+        }
+    }
+    Ok(valid)
+}
+
+/// The stored form of an action: a webhook keeps the secret of the `current` action with the same URL, or gets a
+/// new one.
+fn stored(action: &ValidAction, current: Option<&[StoredAction]>) -> StoredAction {
+    match action {
+        ValidAction::Webhook { url } => {
+            let kept = current.into_iter().flatten().find_map(|a| match a {
+                StoredAction::Webhook {
+                    url: u,
+                    secret,
+                    disabled_at,
+                } if u == url.as_str() => Some((secret.clone(), disabled_at.clone())),
+                _ => None,
+            });
+            let (secret, disabled_at) = kept.unwrap_or_else(|| (new_secret(), None));
+            StoredAction::Webhook {
+                url: url.to_string(),
+                secret,
+                disabled_at,
+            }
+        }
+        ValidAction::Email { to } => StoredAction::Email { to: to.clone() },
+    }
+}
+
+/// A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes.
+fn new_secret() -> String {
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}

@@ -1,0 +1,442 @@
+//! Notification bookkeeping and the notification outbox: matching new logs against triggers inside the create's
+//! transaction ([`queue_matched`]), the worker's claim and outcomes, and the bookkeeping the notifications list
+//! reads.
+
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain_logs::trigger::{ActionType, action_hash};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::filter::Criteria;
+use crate::schema::{
+    cluster_log_notifications, cluster_logs, cluster_owners, notification_outbox,
+    notification_triggers,
+};
+use crate::store::StoreResult;
+use crate::store::rows::LogRow;
+use crate::store::triggers::{StoredAction, TriggerRow};
+
+/// How long a claimed row stays invisible to other claims while its send is under way (a crashed sender's rows
+/// come back after this).
+pub const LEASE_SECONDS: i64 = 300;
+
+/// What decides whether a new log is notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queueing {
+    /// A log equal to one of the same cluster created this recently is not notified again.
+    pub duplicate_window: time::Duration,
+}
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, PartialEq)]
+#[diesel(table_name = notification_outbox, check_for_backend(Pg))]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub log_id: String,
+    pub trigger_id: String,
+    pub action_hash: String,
+    pub action_type: String,
+    pub attempts: i32,
+    pub created_at: OffsetDateTime,
+    pub next_attempt_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+    pub outcome: Option<String>,
+    pub last_error: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
+#[diesel(table_name = cluster_log_notifications, check_for_backend(Pg))]
+pub struct NotificationRow {
+    pub log_id: String,
+    pub notification_uuid: Option<Uuid>,
+    pub duplicate_of: Option<String>,
+    pub queued_at: OffsetDateTime,
+    pub notified_at: Option<OffsetDateTime>,
+}
+
+/// The hash of a stored action of trigger `trigger_id` (see `domain_logs::trigger::action_hash`).
+pub fn stored_hash(trigger_id: &str, action: &StoredAction) -> (ActionType, String) {
+    match action {
+        StoredAction::Webhook { url, .. } => (
+            ActionType::Webhook,
+            action_hash(trigger_id, ActionType::Webhook, [url.as_str()]),
+        ),
+        StoredAction::Email { to } => (
+            ActionType::Email,
+            action_hash(trigger_id, ActionType::Email, to.iter().map(String::as_str)),
+        ),
+    }
+}
+
+/// Matches each of `logs` (just inserted, in the caller's transaction) against the triggers that may see it, and
+/// queues the actions of those that match, in the same transaction: a log is stored with its notifications or
+/// not at all.
+///
+/// Which triggers see a log follows the readers' rule: the triggers of the log's own `account_id` and of the
+/// account that owns its cluster now (by `cluster_uuid`, or `cluster_id` when the log has no uuid), and the
+/// account-less (internal) ones; an `internal_only` log is seen by account-less triggers only. One query per log
+/// reads those triggers; the searches are evaluated in memory. A log equal to a recent one of the same cluster
+/// ([`find_duplicate`]) is recorded as a duplicate and queues nothing.
+pub async fn queue_matched(
+    conn: &mut AsyncPgConnection,
+    logs: &[LogRow],
+    queueing: &Queueing,
+) -> QueryResult<usize> {
+    let mut queued = 0;
+    for log in logs {
+        queued += queue_one(conn, log, queueing).await?;
+    }
+    Ok(queued)
+}
+
+async fn queue_one(
+    conn: &mut AsyncPgConnection,
+    log: &LogRow,
+    queueing: &Queueing,
+) -> QueryResult<usize> {
+    let triggers = triggers_seeing(conn, log).await?;
+    let mut outbox = Vec::new();
+    let now = OffsetDateTime::now_utc();
+    for trigger in &triggers {
+        if !trigger_matches(trigger, log) {
+            continue;
+        }
+        let Ok(actions) = trigger.stored_actions() else {
+            tracing::warn!(trigger = %trigger.id, "a trigger's actions are unreadable; skipped");
+            continue;
+        };
+        for action in actions.iter().filter(|a| is_active(a)) {
+            let (kind, hash) = stored_hash(&trigger.id, action);
+            outbox.push(OutboxRow {
+                id: Uuid::now_v7(),
+                log_id: log.id.clone(),
+                trigger_id: trigger.id.clone(),
+                action_hash: hash,
+                action_type: kind.as_str().to_owned(),
+                attempts: 0,
+                created_at: now,
+                next_attempt_at: now,
+                finished_at: None,
+                outcome: None,
+                last_error: String::new(),
+            });
+        }
+    }
+    if outbox.is_empty() {
+        return Ok(0);
+    }
+    let duplicate_of = find_duplicate(conn, log, queueing.duplicate_window).await?;
+    let row = NotificationRow {
+        log_id: log.id.clone(),
+        notification_uuid: duplicate_of.is_none().then(Uuid::new_v4),
+        duplicate_of: duplicate_of.clone(),
+        queued_at: now,
+        notified_at: None,
+    };
+    diesel::insert_into(cluster_log_notifications::table)
+        .values(&row)
+        .execute(conn)
+        .await?;
+    if duplicate_of.is_some() {
+        return Ok(0);
+    }
+    diesel::insert_into(notification_outbox::table)
+        .values(&outbox)
+        .execute(conn)
+        .await?;
+    Ok(outbox.len())
+}
+
+fn is_active(action: &StoredAction) -> bool {
+    !matches!(
+        action,
+        StoredAction::Webhook {
+            disabled_at: Some(_),
+            ..
+        }
+    )
+}
+
+fn trigger_matches(trigger: &TriggerRow, log: &LogRow) -> bool {
+    match Criteria::parse(&trigger.search) {
+        Ok(None) => true,
+        Ok(Some(criteria)) => criteria.matches(log),
+        Err(e) => {
+            tracing::warn!(trigger = %trigger.id, error = %e, "a trigger's search no longer parses; skipped");
+            false
+        }
+    }
+}
+
+/// The triggers that may see `log`, in one statement.
+async fn triggers_seeing(
+    conn: &mut AsyncPgConnection,
+    log: &LogRow,
+) -> QueryResult<Vec<TriggerRow>> {
+    use notification_triggers as t;
+    let mut q = t::table
+        .select(TriggerRow::as_select())
+        .filter(t::account_id.eq(String::new()))
+        .into_boxed();
+    if !log.internal_only {
+        if !log.account_id.is_empty() {
+            q = q.or_filter(t::account_id.eq(log.account_id.clone()));
+        }
+        let owner = cluster_owners::table
+            .select(cluster_owners::account_id)
+            .into_boxed();
+        let owner = if log.cluster_uuid.is_empty() {
+            owner.filter(
+                cluster_owners::cluster_id
+                    .eq(log.cluster_id.clone())
+                    .and(cluster_owners::cluster_id.ne(String::new())),
+            )
+        } else {
+            owner.filter(cluster_owners::cluster_uuid.eq(log.cluster_uuid.clone()))
+        };
+        q = q.or_filter(t::account_id.eq_any(owner));
+    }
+    q.order_by((t::created_at.asc(), t::id.asc()))
+        .load(conn)
+        .await
+}
+
+/// The id of a log of the same cluster created within `window` before `log` (and before it in id order), equal
+/// on `service_name`, `severity`, `summary`, `description` and `internal_only`; one index lookup
+/// (`cluster_logs_duplicates`).
+pub async fn find_duplicate(
+    conn: &mut AsyncPgConnection,
+    log: &LogRow,
+    window: time::Duration,
+) -> QueryResult<Option<String>> {
+    use cluster_logs as l;
+    if window.is_zero() {
+        return Ok(None);
+    }
+    l::table
+        .select(l::id)
+        .filter(l::cluster_uuid.eq(log.cluster_uuid.clone()))
+        .filter(l::cluster_id.eq(log.cluster_id.clone()))
+        .filter(l::service_name.eq(log.service_name.clone()))
+        .filter(l::severity.eq(log.severity.clone()))
+        .filter(l::summary.eq(log.summary.clone()))
+        .filter(l::description.eq(log.description.clone()))
+        .filter(l::internal_only.eq(log.internal_only))
+        .filter(l::created_at.ge(log.created_at - window))
+        .filter(l::id.ne(log.id.clone()))
+        .order_by((l::created_at.asc(), l::id.asc()))
+        .first::<String>(conn)
+        .await
+        .optional()
+}
+
+/// [`find_duplicate`] outside a create's transaction (the `Prefer: duplicate=reject` check).
+pub async fn duplicate_of(
+    conn: &mut AsyncPgConnection,
+    log: &LogRow,
+    window: time::Duration,
+) -> StoreResult<Option<String>> {
+    Ok(find_duplicate(conn, log, window).await?)
+}
+
+/// Claims up to `limit` due rows, leasing them for [`LEASE_SECONDS`].
+pub async fn claim(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+    Ok(diesel::sql_query(
+        "UPDATE notification_outbox o SET next_attempt_at = now() + make_interval(secs => $1) \
+         WHERE o.id IN (SELECT id FROM notification_outbox \
+                        WHERE finished_at IS NULL AND next_attempt_at <= now() \
+                        ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING o.*",
+    )
+    .bind::<BigInt, _>(LEASE_SECONDS)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// Try again at this time.
+    Retry {
+        at: OffsetDateTime,
+        error: String,
+    },
+    GivenUp {
+        error: String,
+    },
+    /// The receiver answered 410 Gone (the action is disabled by the caller).
+    Disabled,
+    /// The trigger, the action or the log is gone.
+    Skipped,
+}
+
+/// Records an attempt's outcome, and the log's `notified_at` when it was the last of its rows to finish (the
+/// log's bookkeeping row is locked first, so two rows finishing at once cannot both miss it).
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    row: &OutboxRow,
+    outcome: &Outcome,
+) -> StoreResult<()> {
+    use notification_outbox as o;
+    let id = row.id;
+    let log_id = row.log_id.clone();
+    let outcome = outcome.clone();
+    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+        cluster_log_notifications::table
+            .find(log_id.clone())
+            .select(cluster_log_notifications::log_id)
+            .for_update()
+            .first::<String>(conn)
+            .await
+            .optional()?;
+        let now = OffsetDateTime::now_utc();
+        let target = o::table.find(id);
+        match &outcome {
+            Outcome::Retry { at, error } => {
+                diesel::update(target)
+                    .set((
+                        o::attempts.eq(o::attempts + 1),
+                        o::next_attempt_at.eq(*at),
+                        o::last_error.eq(error.clone()),
+                    ))
+                    .execute(conn)
+                    .await?;
+                return Ok(());
+            }
+            finished => {
+                let (name, error) = match finished {
+                    Outcome::Completed => ("completed", String::new()),
+                    Outcome::GivenUp { error } => ("given_up", error.clone()),
+                    Outcome::Disabled => ("disabled", "the receiver answered 410 Gone".to_owned()),
+                    _ => ("skipped", String::new()),
+                };
+                diesel::update(target)
+                    .set((
+                        o::attempts.eq(o::attempts + 1),
+                        o::finished_at.eq(Some(now)),
+                        o::outcome.eq(Some(name)),
+                        o::last_error.eq(error),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        let pending: i64 = o::table
+            .filter(o::log_id.eq(log_id.clone()))
+            .filter(o::finished_at.is_null())
+            .count()
+            .get_result(conn)
+            .await?;
+        if pending == 0 {
+            diesel::update(
+                cluster_log_notifications::table
+                    .find(log_id)
+                    .filter(cluster_log_notifications::notified_at.is_null()),
+            )
+            .set(cluster_log_notifications::notified_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
+
+/// Marks the webhook action with `url` of trigger `trigger_id` disabled (410 Gone), unless already.
+pub async fn disable_webhook(
+    conn: &mut AsyncPgConnection,
+    trigger_id: &str,
+    url: &str,
+) -> StoreResult<()> {
+    use notification_triggers as t;
+    let Some(row) = crate::store::triggers::find(conn, trigger_id).await? else {
+        return Ok(());
+    };
+    let mut actions = row.stored_actions()?;
+    let stamp = domain::timefmt::format_utc(OffsetDateTime::now_utc());
+    for a in &mut actions {
+        if let StoredAction::Webhook {
+            url: u,
+            disabled_at,
+            ..
+        } = a
+            && u == url
+            && disabled_at.is_none()
+        {
+            *disabled_at = Some(stamp.clone());
+        }
+    }
+    diesel::update(t::table.find(trigger_id.to_owned()))
+        .set(t::actions.eq(crate::store::triggers::actions_json(&actions)?))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Rows not yet finished, and the age in seconds of the oldest (0 when none).
+pub async fn pending_stats(conn: &mut AsyncPgConnection) -> StoreResult<(i64, f64)> {
+    #[derive(QueryableByName)]
+    struct Stats {
+        #[diesel(sql_type = BigInt)]
+        pending: i64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        oldest: f64,
+    }
+    let s: Stats = diesel::sql_query(
+        "SELECT count(*) AS pending, \
+         COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::float8, 0) AS oldest \
+         FROM notification_outbox WHERE finished_at IS NULL",
+    )
+    .get_result(conn)
+    .await?;
+    Ok((s.pending, s.oldest))
+}
+
+/// The bookkeeping of `log_ids`: each one's notification row (if it matched) and its completed actions.
+pub async fn bookkeeping(
+    conn: &mut AsyncPgConnection,
+    log_ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, (NotificationRow, Vec<OutboxRow>)>> {
+    use notification_outbox as o;
+    let rows: Vec<NotificationRow> = cluster_log_notifications::table
+        .filter(cluster_log_notifications::log_id.eq_any(log_ids.to_vec()))
+        .select(NotificationRow::as_select())
+        .load(conn)
+        .await?;
+    let completed: Vec<OutboxRow> = o::table
+        .filter(o::log_id.eq_any(log_ids.to_vec()))
+        .filter(o::outcome.eq("completed"))
+        .select(OutboxRow::as_select())
+        .order_by((o::finished_at.asc(), o::id.asc()))
+        .load(conn)
+        .await?;
+    let mut out: std::collections::HashMap<String, (NotificationRow, Vec<OutboxRow>)> = rows
+        .into_iter()
+        .map(|r| (r.log_id.clone(), (r, Vec::new())))
+        .collect();
+    for c in completed {
+        if let Some((_, list)) = out.get_mut(&c.log_id) {
+            list.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Rows queued for `log_id` (for tests and the runbook's checks).
+pub async fn rows_for_log(
+    conn: &mut AsyncPgConnection,
+    log_id: &str,
+) -> StoreResult<Vec<OutboxRow>> {
+    use notification_outbox as o;
+    Ok(o::table
+        .filter(o::log_id.eq(log_id.to_owned()))
+        .select(OutboxRow::as_select())
+        .order_by(o::id)
+        .load(conn)
+        .await?)
+}
