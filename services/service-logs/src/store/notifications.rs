@@ -76,30 +76,70 @@ pub fn stored_hash(trigger_id: &str, action: &StoredAction) -> (ActionType, Stri
 ///
 /// Which triggers see a log follows the readers' rule: the triggers of the log's own `account_id` and of the
 /// account that owns its cluster now (by `cluster_uuid`, or `cluster_id` when the log has no uuid), and the
-/// account-less (internal) ones; an `internal_only` log is seen by account-less triggers only. One query per log
-/// reads those triggers; the searches are evaluated in memory. A log equal to a recent one of the same cluster
-/// ([`find_duplicate`]) is recorded as a duplicate and queues nothing.
+/// account-less (internal) ones; an `internal_only` log is seen by account-less triggers only. One query reads the
+/// triggers that may see any log of the batch (none: nothing else is read) and one the owners of its clusters;
+/// which trigger sees which log, and the searches, are decided in memory. A log equal to a recent one of the same
+/// cluster ([`find_duplicate`]) is recorded as a duplicate and queues nothing.
 pub async fn queue_matched(
     conn: &mut AsyncPgConnection,
     logs: &[LogRow],
     queueing: &Queueing,
 ) -> QueryResult<usize> {
+    if logs.is_empty() {
+        return Ok(0);
+    }
+    let candidates = triggers_seeing_any(conn, logs).await?;
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let owners = if candidates.iter().any(|t| !t.account_id.is_empty()) {
+        owners_of(conn, logs).await?
+    } else {
+        Vec::new()
+    };
     let mut queued = 0;
     for log in logs {
-        queued += queue_one(conn, log, queueing).await?;
+        let seeing: Vec<&TriggerRow> = candidates
+            .iter()
+            .filter(|t| sees(t, log, &owners))
+            .collect();
+        if !seeing.is_empty() {
+            queued += queue_one(conn, log, &seeing, queueing).await?;
+        }
     }
     Ok(queued)
+}
+
+/// Whether `trigger` sees `log`, given the owners of the batch's clusters (`(cluster_uuid, cluster_id, account)`).
+fn sees(trigger: &TriggerRow, log: &LogRow, owners: &[(String, String, String)]) -> bool {
+    if trigger.account_id.is_empty() {
+        return true;
+    }
+    if log.internal_only {
+        return false;
+    }
+    if !log.account_id.is_empty() && trigger.account_id == log.account_id {
+        return true;
+    }
+    owners.iter().any(|(uuid, id, account)| {
+        *account == trigger.account_id
+            && if log.cluster_uuid.is_empty() {
+                !id.is_empty() && *id == log.cluster_id
+            } else {
+                *uuid == log.cluster_uuid
+            }
+    })
 }
 
 async fn queue_one(
     conn: &mut AsyncPgConnection,
     log: &LogRow,
+    triggers: &[&TriggerRow],
     queueing: &Queueing,
 ) -> QueryResult<usize> {
-    let triggers = triggers_seeing(conn, log).await?;
     let mut outbox = Vec::new();
     let now = OffsetDateTime::now_utc();
-    for trigger in &triggers {
+    for trigger in triggers {
         if !trigger_matches(trigger, log) {
             continue;
         }
@@ -170,35 +210,78 @@ fn trigger_matches(trigger: &TriggerRow, log: &LogRow) -> bool {
     }
 }
 
-/// The triggers that may see `log`, in one statement.
-async fn triggers_seeing(
+/// The clusters a batch's logs name that may give it an owner's triggers: `(uuids, ids of logs without a uuid)`,
+/// of its logs that are not `internal_only`.
+fn clusters_of(logs: &[LogRow]) -> (Vec<String>, Vec<String>) {
+    let visible = || logs.iter().filter(|l| !l.internal_only);
+    let uuids = visible()
+        .filter(|l| !l.cluster_uuid.is_empty())
+        .map(|l| l.cluster_uuid.clone())
+        .collect();
+    let ids = visible()
+        .filter(|l| l.cluster_uuid.is_empty() && !l.cluster_id.is_empty())
+        .map(|l| l.cluster_id.clone())
+        .collect();
+    (uuids, ids)
+}
+
+/// The triggers that may see some log of the batch, oldest first, in one statement: the account-less ones, those
+/// of the logs' accounts and those of the accounts owning their clusters (logs not `internal_only`).
+async fn triggers_seeing_any(
     conn: &mut AsyncPgConnection,
-    log: &LogRow,
+    logs: &[LogRow],
 ) -> QueryResult<Vec<TriggerRow>> {
     use notification_triggers as t;
-    let mut q = t::table
+    let accounts: Vec<String> = logs
+        .iter()
+        .filter(|l| !l.internal_only && !l.account_id.is_empty())
+        .map(|l| l.account_id.clone())
+        .collect();
+    let (uuids, ids) = clusters_of(logs);
+    let owners = cluster_owners::table
+        .select(cluster_owners::account_id)
+        .filter(
+            cluster_owners::cluster_uuid
+                .eq_any(uuids)
+                .or(cluster_owners::cluster_id
+                    .eq_any(ids)
+                    .and(cluster_owners::cluster_id.ne(String::new()))),
+        );
+    t::table
         .select(TriggerRow::as_select())
-        .filter(t::account_id.eq(String::new()))
-        .into_boxed();
-    if !log.internal_only {
-        if !log.account_id.is_empty() {
-            q = q.or_filter(t::account_id.eq(log.account_id.clone()));
-        }
-        let owner = cluster_owners::table
-            .select(cluster_owners::account_id)
-            .into_boxed();
-        let owner = if log.cluster_uuid.is_empty() {
-            owner.filter(
-                cluster_owners::cluster_id
-                    .eq(log.cluster_id.clone())
-                    .and(cluster_owners::cluster_id.ne(String::new())),
-            )
-        } else {
-            owner.filter(cluster_owners::cluster_uuid.eq(log.cluster_uuid.clone()))
-        };
-        q = q.or_filter(t::account_id.eq_any(owner));
+        .filter(
+            t::account_id
+                .eq(String::new())
+                .or(t::account_id.eq_any(accounts))
+                .or(t::account_id.eq_any(owners)),
+        )
+        .order_by((t::created_at.asc(), t::id.asc()))
+        .load(conn)
+        .await
+}
+
+/// The owners of the batch's clusters: `(cluster_uuid, cluster_id, account_id)`.
+async fn owners_of(
+    conn: &mut AsyncPgConnection,
+    logs: &[LogRow],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let (uuids, ids) = clusters_of(logs);
+    if uuids.is_empty() && ids.is_empty() {
+        return Ok(Vec::new());
     }
-    q.order_by((t::created_at.asc(), t::id.asc()))
+    cluster_owners::table
+        .select((
+            cluster_owners::cluster_uuid,
+            cluster_owners::cluster_id,
+            cluster_owners::account_id,
+        ))
+        .filter(
+            cluster_owners::cluster_uuid
+                .eq_any(uuids)
+                .or(cluster_owners::cluster_id
+                    .eq_any(ids)
+                    .and(cluster_owners::cluster_id.ne(String::new()))),
+        )
         .load(conn)
         .await
 }

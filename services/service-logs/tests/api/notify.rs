@@ -262,6 +262,63 @@ async fn the_triggers_that_see_a_log_are_its_readers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bulk_create_matches_each_log_against_its_own_readers_triggers() {
+    // The triggers of a whole batch are read at once; which sees which log is still each log's readers' rule.
+    let app = spawn_with(|s| s.notifications.retry.idle_poll = Duration::from_secs(3600)).await;
+    let url = "http://127.0.0.1:9/hook";
+    let id = |v: Value| v["id"].as_str().unwrap().to_owned();
+    let one = id(hook_trigger(&app, &owner_token("acc-1"), None, url, "").await);
+    let two = id(hook_trigger(&app, &owner_token("acc-2"), None, url, "severity = 'Error'").await);
+    let internal = id(hook_trigger(&app, &internal_token(), None, url, "").await);
+    let other_uuid = "7c0d8e2f-3a1b-4c68-9f54-4a9f1d7b2e33";
+    let items = json!({"items": [
+        // teaches acc-1 the cluster: seen by acc-1 and the internal trigger
+        {"cluster_uuid": UUID, "account_id": "acc-1", "severity": "Info", "service_name": "s", "summary": "a"},
+        // same cluster, no account: its owner (learned in this very batch) and internal
+        {"cluster_uuid": UUID, "severity": "Info", "service_name": "s", "summary": "b"},
+        // acc-2's own log, Error: acc-2 and internal
+        {"cluster_uuid": other_uuid, "account_id": "acc-2", "severity": "Error", "service_name": "s", "summary": "c"},
+        // acc-2's cluster, Info: acc-2's search refuses it: internal only
+        {"cluster_uuid": other_uuid, "severity": "Info", "service_name": "s", "summary": "d"},
+        // internal_only: account-less triggers only
+        {"cluster_uuid": UUID, "severity": "Error", "service_name": "s", "summary": "e", "internal_only": true}
+    ]});
+    let sre = tokens::token("sre-bot", None, &[CREATE]);
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{BASE}/cluster_logs/bulk"),
+            Some(&sre),
+            Some(items),
+        )
+        .await;
+    r.expect(200);
+    let ids: Vec<String> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["status"], 201, "{i}");
+            i["log"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let expected = [
+        sorted(vec![one.clone(), internal.clone()]),
+        sorted(vec![one.clone(), internal.clone()]),
+        sorted(vec![two.clone(), internal.clone()]),
+        vec![internal.clone()],
+        vec![internal.clone()],
+    ];
+    for (log, want) in ids.iter().zip(expected) {
+        assert_eq!(queued_triggers(&app, log).await, want, "log {log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_arrive_signed_once_each_across_an_outage() {
     let app = spawn().await;
     let receiver = Receiver::new();
