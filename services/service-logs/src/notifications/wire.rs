@@ -119,14 +119,19 @@ pub struct NotificationTriggerList {
 /// The body of `POST /notification_triggers` and, as a JSON merge patch, of `PATCH` (documentation only:
 /// `domain_logs::trigger::TriggerInput` reads it). Unknown fields are refused.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotificationTriggerRequest {
-    /// Required, 1 to 255 characters.
+    /// Required, 1 to 255 characters, not blank.
+    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", max_length = 255)]
     pub name: String,
     /// Defaults to the token's account; only internal callers may name another, or `""` (account-less).
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub account_id: Option<String>,
     /// A search in the list searches' language; absent or `""` matches every log.
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub search: Option<String>,
     /// 1 to 10 actions: `{"type":"webhook","url":"https://..."}` or `{"type":"email","to":["ops@example.com"]}`.
+    #[schema(min_items = 1, max_items = 10)]
     pub actions: Vec<ActionRequest>,
 }
 
@@ -134,15 +139,21 @@ pub struct NotificationTriggerRequest {
 /// keep their value; `search: null` clears the search; `actions` replaces the list whole; `account_id` must stay
 /// as it is.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NotificationTriggerPatch {
+    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$", max_length = 255)]
     pub name: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub account_id: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub search: Option<String>,
+    #[schema(min_items = 1, max_items = 10)]
     pub actions: Option<Vec<ActionRequest>>,
 }
 
 /// One action of a request.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// `webhook` or `email`.
     #[serde(rename = "type")]
