@@ -157,6 +157,12 @@ pub fn search_parse(data: &[u8]) {
     };
     if let Ok(Some(expr)) = search::parse(text) {
         let rendered = search::render(&expr);
+        // The length limit is on what a client sends; the canonical rendering (spaces around operators, quotes
+        // doubled) may be longer than the text it came from, and the services never parse a rendering. (The
+        // first finding of this target: a 4,096-character search rendered to 4,097.)
+        if rendered.chars().nth(search::MAX_INPUT_CHARS).is_some() {
+            return;
+        }
         match search::parse(&rendered) {
             Ok(Some(again)) => assert_eq!(
                 search::render(&again),
