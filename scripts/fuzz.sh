@@ -30,7 +30,10 @@ for t in $TARGETS; do
   seeds=()
   [ -d "seeds/$t" ] && seeds=("seeds/$t")
   echo "==> cargo fuzz run $t for ${SECONDS_EACH}s" >&2
+  # -jobs makes libFuzzer write fuzz-<n>.log in fuzz/ (shared by targets run at once): only when asked for.
+  jobs=()
+  [ "$JOBS" -le 1 ] || jobs=(-jobs="$JOBS" -workers="$JOBS")
   cargo fuzz run -s none --debug-assertions "$t" "corpus/$t" "${seeds[@]}" -- \
-    -max_total_time="$SECONDS_EACH" -jobs="$JOBS" -workers="$JOBS" -max_len=8192 -timeout=10
+    -max_total_time="$SECONDS_EACH" "${jobs[@]}" -max_len=8192 -timeout=10
 done
 echo "==> fuzz: no crashes in: $TARGETS" >&2

@@ -6,13 +6,12 @@ use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// An app whose batches close at `max` creates or after 60 s, one batch at a time: `max` concurrent creates are
-/// one batch however the machine schedules them (5 s was not enough for all of them to arrive on a loaded
-/// machine under the parallel test run; a full batch closes at once, so the wait costs nothing).
+/// An app whose batches close at `max` creates or after 5 s, one batch at a time: `max` concurrent creates are
+/// one batch however the machine schedules them (a create alone waits the 5 s out).
 async fn batching(max: usize) -> TestApp {
     spawn_with(|s| {
         s.group.max = max;
-        s.group.wait_us = 60_000_000;
+        s.group.wait_us = 5_000_000;
         s.group.writers = 1;
     })
     .await
@@ -100,12 +99,21 @@ async fn keyed_creates_take_part_and_replay_inside_a_batch() {
     }
     assert_eq!(app.count_rows().await, 4);
     assert_eq!(transactions(&app).await, 1);
-    // Across batches, as ever.
-    let again = create(&app, &same, Some("k")).await;
+    // Across batches, as ever: the body that won replays its log, the other is refused.
+    let winner = if same_won { &replies[0] } else { &replies[2] };
+    let (won, lost) = if same_won {
+        (same.clone(), log("u", "other"))
+    } else {
+        (log("u", "other"), same.clone())
+    };
+    let again = create(&app, &won, Some("k")).await;
     assert_eq!(
         (again.status, again.json()),
-        (StatusCode::CREATED, replies[0].json())
+        (StatusCode::CREATED, winner.json())
     );
+    let refused = create(&app, &lost, Some("k")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error(), mismatch);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
