@@ -5,7 +5,7 @@
 
 use crate::common::*;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -90,6 +90,18 @@ async fn nul_anywhere_is_a_400_naming_where_and_changes_nothing() {
     );
 }
 
+/// The 401 for a token whose claim `claim` cannot be stored or indexed.
+fn claim_refused(claim: &str) -> Value {
+    ibm_error(
+        401,
+        "failure_getting_authorization_claims",
+        &format!(
+            "Failed to get authorization claims. Error: Bearer token claim '{claim}' has the wrong format"
+        ),
+        None,
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_whose_identity_postgresql_cannot_store_is_a_401() {
     let app = spawn().await;
@@ -98,17 +110,7 @@ async fn a_token_whose_identity_postgresql_cannot_store_is_a_401() {
         claims[claim] = json!("a\u{0}");
         let r = app.get(&tenants_path(), &tokens::hs256(&claims)).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{claim}: {}", r.text);
-        assert_eq!(
-            r.error(),
-            ibm_error(
-                401,
-                "failure_getting_authorization_claims",
-                &format!(
-                    "Failed to get authorization claims. Error: Bearer token claim '{claim}' has the wrong format"
-                ),
-                None
-            )
-        );
+        assert_eq!(r.error(), claim_refused(claim));
     }
     assert!(app.outbox().await.is_empty(), "no identity, no event");
 }
@@ -133,17 +135,7 @@ async fn a_token_whose_indexed_claims_are_too_long_is_a_401() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{claim}: {}", r.text);
-        assert_eq!(
-            r.error(),
-            ibm_error(
-                401,
-                "failure_getting_authorization_claims",
-                &format!(
-                    "Failed to get authorization claims. Error: Bearer token claim '{claim}' has the wrong format"
-                ),
-                None
-            )
-        );
+        assert_eq!(r.error(), claim_refused(claim));
     }
     assert!(app.outbox().await.is_empty(), "no identity, no event");
 }
