@@ -8,6 +8,8 @@ SHELL := bash
 CARGO ?= cargo
 # Extra arguments for the test runner, e.g. `make test TEST_ARGS='-E test(tenant)'`.
 TEST_ARGS ?=
+# The SMTP server the e-mail tests start (Python's aiosmtpd; installed by `make test` when missing).
+AIOSMTPD_VERSION ?= 1.4.6
 
 .PHONY: help test run lint fmt pg-stop
 
@@ -17,6 +19,9 @@ help: ## List the targets
 	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-18s %s\n", $$1, $$2}'
 
 test: ## Run every test against a real PostgreSQL (found, or started under .local/pg)
+	@python3 -c 'import aiosmtpd' 2>/dev/null || { \
+	  echo "==> installing aiosmtpd $(AIOSMTPD_VERSION) (pip): the e-mail tests send through a real SMTP server" >&2; \
+	  python3 -m pip install -q "aiosmtpd==$(AIOSMTPD_VERSION)"; }
 	@admin_url="$$(PG_ADMIN_URL="$${PG_ADMIN_URL:-$${TEST_DATABASE_URL:-}}" scripts/ensure-postgres.sh)"; \
 	echo "==> TEST_DATABASE_URL=$$(sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#' <<<"$$admin_url")" >&2; \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \

@@ -31,8 +31,9 @@ const TOKEN_SETTINGS: [&str; 2] = ["auth_hs256_secret", "auth_account_claim"];
 ///   would print a secret when set; defaults stay as `[default: …]`;
 /// * `token --help` lists the token's own flags and the two settings it reads (the signing key, the account
 ///   claim), not the server's;
-/// * the settings in `required` (ids, e.g. `database_url`) say that `serve` needs them.
-pub fn with_plain_help(cmd: clap::Command, required: &[&str]) -> clap::Command {
+/// * the settings in `required` (ids, e.g. `database_url`) say that `serve` needs them;
+/// * `token --permission` lists the service's `permissions`, so a token can be minted without reading the docs.
+pub fn with_plain_help(cmd: clap::Command, required: &[&str], permissions: &[&str]) -> clap::Command {
     let mut cmd = cmd.mut_args(|a| a.hide_env_values(true));
     for id in required {
         cmd = cmd.mut_arg(*id, |a| {
@@ -57,12 +58,20 @@ pub fn with_plain_help(cmd: clap::Command, required: &[&str]) -> clap::Command {
             }
         })
         .collect();
-    cmd.mut_subcommand("token", |token| token.args(copies))
+    let granted = format!(
+        "A permission to grant; repeat for several. This service's: {}.",
+        permissions.join(", ")
+    );
+    cmd.mut_subcommand("token", |token| {
+        token
+            .args(copies)
+            .mut_arg("permissions", |a| a.help(granted))
+    })
 }
 
 /// Parses the command line with [`with_plain_help`].
-pub fn parse<P: clap::Parser>(required: &[&str]) -> P {
-    let matches = with_plain_help(P::command(), required).get_matches();
+pub fn parse<P: clap::Parser>(required: &[&str], permissions: &[&str]) -> P {
+    let matches = with_plain_help(P::command(), required, permissions).get_matches();
     P::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
@@ -182,7 +191,11 @@ mod help_tests {
     }
 
     fn help(args: &[&str]) -> String {
-        let cmd = with_plain_help(Cli::command(), &["database_url"]);
+        let cmd = with_plain_help(
+            Cli::command(),
+            &["database_url"],
+            &["svc.thing.read", "svc.thing.manage"],
+        );
         match cmd.try_get_matches_from(args) {
             Err(e) => e.to_string(),
             Ok(_) => panic!("{args:?} printed no help"),
@@ -201,6 +214,10 @@ mod help_tests {
         ] {
             assert!(text.contains(wanted), "{wanted} missing from:\n{text}");
         }
+        assert!(
+            text.contains("This service's: svc.thing.read, svc.thing.manage."),
+            "{text}"
+        );
         assert!(
             text.contains(
                 "--auth-hs256-secret <AUTH_HS256_SECRET>\n          The HS256 signing key"
@@ -233,7 +250,7 @@ mod help_tests {
 
     #[test]
     fn token_still_reads_the_key_given_after_it() {
-        let cmd = with_plain_help(Cli::command(), &[]);
+        let cmd = with_plain_help(Cli::command(), &[], &[]);
         let matches = cmd
             .try_get_matches_from(["svc", "token", "--auth-hs256-secret", "k", "--sub", "me"])
             .unwrap();

@@ -162,6 +162,47 @@ impl TestDb {
     pub async fn connect(&self) -> AsyncPgConnection {
         AsyncPgConnection::establish(&self.url).await.unwrap()
     }
+
+    /// An outage of this database alone: new connections are refused and every open one is ended. Returns once
+    /// no session is left, since a session still starting when the door closed would otherwise survive it.
+    pub async fn cut_off(&self) {
+        let mut conn = AsyncPgConnection::establish(&self.admin).await.unwrap();
+        diesel::sql_query(format!(
+            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        for _ in 0..250 {
+            // pg_terminate_backend's timeout waits until the session has ended.
+            let ended = diesel::sql_query(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind::<Text, _>(&self.name)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            if ended == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("sessions of {} kept coming back", self.name);
+    }
+
+    /// Ends [`TestDb::cut_off`]: connections are accepted again.
+    pub async fn reopen(&self) {
+        let mut conn = AsyncPgConnection::establish(&self.admin).await.unwrap();
+        diesel::sql_query(format!(
+            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
 }
 
 impl Drop for TestDb {

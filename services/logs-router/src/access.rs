@@ -13,6 +13,8 @@ pub const TENANT_READ: &str = "logs-router.tenant.read";
 pub const TENANT_CREATE: &str = "logs-router.tenant.create";
 pub const TENANT_UPDATE: &str = "logs-router.tenant.update";
 pub const TENANT_DELETE: &str = "logs-router.tenant.delete";
+/// Every permission this service checks (listed by `token --help`).
+pub const PERMISSIONS: [&str; 4] = [TENANT_READ, TENANT_CREATE, TENANT_UPDATE, TENANT_DELETE];
 
 /// The verified caller (authenticated by `platform::access`, refused with
 /// `failure_getting_authorization_claims`).

@@ -41,7 +41,10 @@ const SERVICE: Service = Service {
 };
 
 fn main() -> ExitCode {
-    let cli: Cli = platform::cli::parse(&["database_url", "credentials_key", "service_logs_url"]);
+    let cli: Cli = platform::cli::parse(
+        &["database_url", "credentials_key", "service_logs_url"],
+        &logs_router::access::PERMISSIONS,
+    );
     let settings = cli.settings;
     let command = match cli.command {
         Some(RouterCommand::Outbox(args)) => {

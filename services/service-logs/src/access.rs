@@ -18,6 +18,15 @@ pub const CLUSTER_MANAGE: &str = "service-logs.cluster.manage";
 /// Manage the notification triggers of the caller's account (of any account, and account-less ones, with
 /// `read-internal` too).
 pub const TRIGGER_MANAGE: &str = "service-logs.trigger.manage";
+/// Every permission this service checks (listed by `token --help`).
+pub const PERMISSIONS: [&str; 6] = [
+    LOG_READ,
+    LOG_READ_INTERNAL,
+    LOG_CREATE,
+    LOG_DELETE,
+    CLUSTER_MANAGE,
+    TRIGGER_MANAGE,
+];
 
 /// The verified caller (authenticated by `platform::access`, refused with OCM error 15).
 #[derive(Debug, Clone)]

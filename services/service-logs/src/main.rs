@@ -27,7 +27,7 @@ const SERVICE: Service = Service {
 };
 
 fn main() -> ExitCode {
-    let cli: Cli = platform::cli::parse(&["database_url"]);
+    let cli: Cli = platform::cli::parse(&["database_url"], &service_logs::access::PERMISSIONS);
     let settings = cli.settings;
     platform::cli::run(
         SERVICE,

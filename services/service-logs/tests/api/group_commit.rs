@@ -158,19 +158,7 @@ async fn a_database_outage_answers_every_waiter_503_and_stores_nothing() {
         StatusCode::CREATED
     );
     // The database goes away: no new connections, the pool's ones cut.
-    let name = app.db.name.clone();
-    let mut admin = <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(
-        &testkit::db::admin_url(),
-    )
-    .await
-    .unwrap();
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false; \
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-        ))
-        .await
-        .unwrap();
+    app.db.cut_off().await;
     let bodies: Vec<Value> = (0..4).map(|i| log("u", &format!("down{i}"))).collect();
     let replies =
         futures_util::future::join_all(bodies.iter().map(|b| create(&app, b, Some("dk")))).await;
@@ -182,10 +170,7 @@ async fn a_database_outage_answers_every_waiter_503_and_stores_nothing() {
             ocm_error(9, "The service is temporarily unavailable; retry later")
         );
     }
-    admin
-        .batch_execute(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
-        .await
-        .unwrap();
+    app.db.reopen().await;
     assert_eq!(
         app.count_rows().await,
         1,
