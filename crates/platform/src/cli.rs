@@ -33,7 +33,11 @@ const TOKEN_SETTINGS: [&str; 2] = ["auth_hs256_secret", "auth_account_claim"];
 ///   claim), not the server's;
 /// * the settings in `required` (ids, e.g. `database_url`) say that `serve` needs them;
 /// * `token --permission` lists the service's `permissions`, so a token can be minted without reading the docs.
-pub fn with_plain_help(cmd: clap::Command, required: &[&str], permissions: &[&str]) -> clap::Command {
+pub fn with_plain_help(
+    cmd: clap::Command,
+    required: &[&str],
+    permissions: &[&str],
+) -> clap::Command {
     let mut cmd = cmd.mut_args(|a| a.hide_env_values(true));
     for id in required {
         cmd = cmd.mut_arg(*id, |a| {
@@ -67,6 +71,21 @@ pub fn with_plain_help(cmd: clap::Command, required: &[&str], permissions: &[&st
             .args(copies)
             .mut_arg("permissions", |a| a.help(granted))
     })
+}
+
+/// The arguments of `cmd` whose flag is not their variable's name in lower case with hyphens
+/// (`DATABASE_URL` = `--database-url`), as `flag != VARIABLE`: the documented rule, checked by each service's tests.
+pub fn flags_unlike_their_variables(cmd: &clap::Command) -> Vec<String> {
+    cmd.get_arguments()
+        .filter_map(|a| {
+            let var = a.get_env()?.to_string_lossy().into_owned();
+            let wanted = var.to_lowercase().replace('_', "-");
+            match a.get_long() {
+                Some(long) if long == wanted => None,
+                long => Some(format!("--{} != {var}", long.unwrap_or(""))),
+            }
+        })
+        .collect()
 }
 
 /// Parses the command line with [`with_plain_help`].

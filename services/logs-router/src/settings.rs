@@ -55,3 +55,18 @@ pub struct Settings {
           value_parser = clap::value_parser!(u16).range(1..))]
     pub audit_delivered_retention_days: u16,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+    use clap::Args;
+
+    #[test]
+    fn every_flag_is_named_after_its_variable() {
+        let cmd = Settings::augment_args(clap::Command::new("logs-router"));
+        assert_eq!(
+            platform::cli::flags_unlike_their_variables(&cmd),
+            Vec::<String>::new()
+        );
+    }
+}

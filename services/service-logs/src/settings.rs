@@ -48,7 +48,7 @@ impl Settings {
 pub struct NotificationSettings {
     /// Lets webhooks reach loopback, private and link-local addresses and use plain `http` (development and
     /// tests only: in production it opens the service to SSRF).
-    #[arg(long, env = "NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long = "notifications-allow-private-networks", env = "NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_private_networks: bool,
 
     /// The SMTP relay for e-mail actions: `smtp://` (STARTTLS required), `smtps://` (TLS) or, for development,
@@ -60,7 +60,7 @@ pub struct NotificationSettings {
     /// A new log equal to one of the same cluster created this recently (same service_name, severity, summary,
     /// description, internal_only) is stored but not notified again: `<n>s`, `<n>m`, `<n>h`, `<n>d` or seconds;
     /// `0` turns the check off.
-    #[arg(long, env = "NOTIFICATION_DUPLICATE_WINDOW", default_value = "1h", value_parser = parse_window)]
+    #[arg(long = "notification-duplicate-window", env = "NOTIFICATION_DUPLICATE_WINDOW", default_value = "1h", value_parser = parse_window)]
     pub duplicate_window: time::Duration,
 
     /// How deliveries are retried (not a variable: tests shorten it).
@@ -133,7 +133,17 @@ impl NotificationSettings {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_window;
+    use super::{Settings, parse_window};
+    use clap::Args;
+
+    #[test]
+    fn every_flag_is_named_after_its_variable() {
+        let cmd = Settings::augment_args(clap::Command::new("service-logs"));
+        assert_eq!(
+            platform::cli::flags_unlike_their_variables(&cmd),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn windows() {

@@ -87,11 +87,17 @@ reachable (a real install or upgrade), the Secret is looked up too: present, wit
 {{- $data := .data | default dict }}
 {{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.credentialsKeyKey $.Values.secrets.authHs256SecretKey }}
 {{- if and $key (not (hasKey $data $key)) }}
-{{- fail (printf "\n\nlogs-router: Secret %s has no key %s; add it (see `helm show readme` or docs/operations.md)." $secretName $key) }}
+{{- fail (printf "\n\nlogs-router: Secret %s has no key %s; add it (`helm template` with these values prints a Secret that works in its NOTES; docs/operations.md)." $secretName $key) }}
 {{- end }}
 {{- end }}
 {{- if ne (len (b64dec (b64dec (index $data $.Values.secrets.credentialsKeyKey)))) 32 }}
 {{- fail (printf "\n\nlogs-router: %s in Secret %s is not the base64 of 32 bytes; make one with: openssl rand -base64 32" $.Values.secrets.credentialsKeyKey $secretName) }}
+{{- end }}
+{{- else }}
+{{- /* No such Secret. On a reachable cluster (its namespace can be read) the pre-install migration Job would wait
+       for it until its deadline; say so now. Without a cluster (helm template, lint, --dry-run) nothing is known. */}}
+{{- if lookup "v1" "Namespace" "" .Release.Namespace }}
+{{- fail (printf "\n\nlogs-router: Secret %s does not exist in namespace %s. Create it first:\n  kubectl create secret generic %s -n %s \\\n    --from-literal=%s='postgres://USER:PASSWORD@HOST:5432/logs_router' \\\n    --from-literal=%s=\"$(openssl rand -base64 32)\"\n(and the key source's or token's keys your values name; docs/operations.md)." $secretName .Release.Namespace $secretName .Release.Namespace .Values.secrets.databaseUrlKey .Values.secrets.credentialsKeyKey) }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -94,6 +94,21 @@ the Deployment, so `helm install`, `helm template` and `helm lint` all stop here
 {{- if and $sa.enabled (not (or $sa.jwksUrl $sa.jwksFile.configMap)) }}
 {{- fail "\n\nservice-logs: config.auth.serviceAccountIssuer is enabled without keys: set its jwksUrl (the API server's /openid/v1/jwks) or jwksFile.configMap, or enabled=false." }}
 {{- end }}
+{{- /* On a reachable cluster (its namespace can be read; not under helm template, lint or --dry-run) the Secret must
+       exist with the keys the pods read: the pre-install migration Job would otherwise wait for it until its deadline. */}}
+{{- $secretName := include "service-logs.secretName" . }}
+{{- if lookup "v1" "Namespace" "" .Release.Namespace }}
+{{- with lookup "v1" "Secret" .Release.Namespace $secretName }}
+{{- $data := .data | default dict }}
+{{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.authHs256SecretKey }}
+{{- if and $key (not (hasKey $data $key)) }}
+{{- fail (printf "\n\nservice-logs: Secret %s has no key %s; add it (`helm template` with these values prints a Secret that works in its NOTES; docs/operations.md)." $secretName $key) }}
+{{- end }}
+{{- end }}
+{{- else }}
+{{- fail (printf "\n\nservice-logs: Secret %s does not exist in namespace %s. Create it first:\n  kubectl create secret generic %s -n %s \\\n    --from-literal=%s='postgres://USER:PASSWORD@HOST:5432/service_logs'\n(and %s when development tokens are on; docs/operations.md)." $secretName .Release.Namespace $secretName .Release.Namespace .Values.secrets.databaseUrlKey (default "AUTH_HS256_SECRET" .Values.secrets.authHs256SecretKey)) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The subjects of the service-account issuer: the router's ServiceAccount, then the extra ones. */}}
