@@ -597,6 +597,7 @@ async fn actix_own_errors_use_the_ibm_envelope() {
             )
             .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{method} {path}");
+        assert_eq!(r.header("content-type"), Some("application/json"));
         assert_eq!(
             r.error(),
             ibm_error(

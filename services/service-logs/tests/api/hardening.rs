@@ -320,6 +320,24 @@ async fn every_error_answer_is_json_actix_own_included() {
         r.error()["reason"],
         json!("The request headers are larger than 65536 bytes")
     );
+    // Never a 411: a POST with neither Content-Length nor Transfer-Encoding has an empty body, refused in JSON.
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST {BASE}/cluster_logs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\nconnection: close\r\n\r\n",
+        app.admin
+    );
+    let (answer, _) = tokio::task::spawn_blocking(move || {
+        raw_exchange(&addr, &head, b"", Duration::from_secs(10))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("content-type: application/json"),
+        "{answer}"
+    );
+    assert!(answer.contains(r#""kind":"Error""#), "{answer}");
 }
 
 /// What actix answers itself, before any of our code runs, and so cannot carry our error body (documented in
