@@ -71,6 +71,21 @@ def outbox_panels():
     ]
 
 
+def notification_panels():
+    return [
+        panel(9, "Notifications by outcome and action type",
+              [(f'sum by (type) (rate(notifications_queued_total{{{SEL}}}[5m]))', "queued {{type}}"),
+               (f'sum by (type) (rate(notifications_sent_total{{{SEL}}}[5m]))', "sent {{type}}"),
+               (f'sum by (type) (rate(notifications_retried_total{{{SEL}}}[5m]))', "retried {{type}}"),
+               (f'sum by (type) (rate(notifications_given_up_total{{{SEL}}}[5m]))', "given up {{type}}")],
+              "ops", 0, 16),
+        panel(10, "Notifications pending, and the oldest",
+              [(f'max(notifications_pending{{{SEL}}})', "pending"),
+               (f'max(notifications_oldest_pending_age_seconds{{{SEL}}})', "oldest (s)")],
+              "short", 12, 16),
+    ]
+
+
 def dashboard(chart, title, panels):
     var = lambda name, query: {
         "name": name, "label": name, "type": "query",
@@ -98,7 +113,7 @@ def dashboard(chart, title, panels):
 
 def main() -> int:
     out = {
-        "service-logs": dashboard("service-logs", "service-logs", http_panels()),
+        "service-logs": dashboard("service-logs", "service-logs", http_panels() + notification_panels()),
         "logs-router": dashboard("logs-router", "logs-router", http_panels() + outbox_panels()),
     }
     check = "--check" in sys.argv

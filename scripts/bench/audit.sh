@@ -14,6 +14,11 @@
 #              (target-patch.lua's BENCH_RATE): the delivery lag at a high but sustainable load;
 #   outage     service-logs stopped, BENCH_AUDIT_CALLS calls made, service-logs started again: how long until every
 #              event is stored, and at what rate the backlog drains.
+#   backlog    for each size in BENCH_AUDIT_BACKLOGS (default "1000 300000"), that many copies of delivered events
+#              (new event ids) committed to the outbox at once, both services up: the drain rate over the whole
+#              drain or its first BENCH_DURATION s, whichever ends first. The claim's cost must not grow with the
+#              backlog: the rate at 300,000 pending stays within 20% of the rate at 1,000. The last size is not
+#              drained (the router is stopped and the rest dropped with the databases).
 #
 # After each phase the script waits until the outbox has no pending row (BENCH_AUDIT_TIMEOUT at most), then, for the
 # events the phase created (outbox rows with created_at in the phase's window):
@@ -123,6 +128,36 @@ audit_wrk() {
   fi
 }
 
+AUDIT_BACKLOGS=${BENCH_AUDIT_BACKLOGS:-1000 300000}
+for b in $AUDIT_BACKLOGS; do
+  [[ $b =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_BACKLOGS must be positive integers (got '$b')"
+done
+
+# audit_backlog <events>: that many pending events committed at once (copies of delivered ones, new ids, in the
+# order of the copied rows); waits until they are delivered or BENCH_DURATION s have passed; sets B_STORED B_SECS
+# B_RATE (delivered / (last delivered_at - commit)).
+audit_backlog() {
+  local n=$1 from to t_commit deadline
+  from=$(audit_psql "$AUDIT_RT_DB" -c "SELECT coalesce(max(seq), 0) FROM audit_outbox")
+  # psql runs each -c in its own transaction: the second reads the clock after the first committed.
+  t_commit=$(audit_psql "$AUDIT_RT_DB" -c "INSERT INTO audit_outbox (event_id, account_id, event, traceparent)
+      SELECT gen_random_uuid(), s.account_id, s.event, '' FROM generate_series(1, ceil($n / 1000.0)::int) g
+      CROSS JOIN (SELECT seq, account_id, event FROM audit_outbox WHERE delivered_at IS NOT NULL
+                  ORDER BY seq LIMIT 1000) s
+      ORDER BY g, s.seq LIMIT $n" -c "SELECT extract(epoch FROM clock_timestamp())")
+  to=$(audit_psql "$AUDIT_RT_DB" -c "SELECT max(seq) FROM audit_outbox")
+  [ "$((to - from))" = "$n" ] || die "audit backlog: $((to - from)) events queued, not $n"
+  deadline=$(awk -v t="$t_commit" -v d="$DURATION" 'BEGIN { printf "%d", t + d + 1 }')
+  while [ "$(audit_psql "$AUDIT_RT_DB" -c "SELECT count(*) FROM audit_outbox
+      WHERE seq > $from AND delivered_at IS NULL AND parked_at IS NULL")" != 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 0.2
+  done
+  read -r B_STORED B_SECS < <(audit_psql "$AUDIT_RT_DB" -F ' ' -c "SELECT count(delivered_at),
+      round((extract(epoch FROM max(delivered_at)) - $t_commit)::numeric, 2)
+    FROM audit_outbox WHERE seq > $from AND seq <= $to")
+  B_RATE=$(awk -v n="$B_STORED" -v s="$B_SECS" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+}
+
 declare -A AUDIT_ROW AUDIT_CPU
 # audit_phase <phase> <seconds> [VAR=value...]: a load, the wait for delivery, the figures.
 audit_phase() {
@@ -205,6 +240,20 @@ part_audit() {
   AUDIT_CPU[outage]=$(audit_cpu_row "outage (drain)" "$S_EVENTS" "$before" "$SNAP")
   log "outage: $S_EVENTS events; first stored after ${first_s}s, all after ${all_s}s; drain $drain events/s"
 
+  # backlog: the drain rate as a function of the backlog's size
+  local b backlog_rows="" first_rate="" last=${AUDIT_BACKLOGS##* }
+  for b in $AUDIT_BACKLOGS; do
+    log "audit backlog: $b events committed at once"
+    audit_backlog "$b"
+    [ -n "$first_rate" ] || first_rate=$B_RATE
+    backlog_rows+=$(awk -v n="$b" -v d="$B_STORED" -v s="$B_SECS" -v r="$B_RATE" -v f="$first_rate" 'BEGIN {
+      printf "%-13s %10s %10s %10s | %14s %6.2f", "pending " n, d, s, "", r, (f > 0 ? r / f : 0) }')$'\n'
+    log "backlog $b: $B_STORED delivered in ${B_SECS}s: $B_RATE events/s"
+    if [ "$b" != "$last" ]; then
+      audit_wait
+    fi
+  done
+
   {
     printf '## audit delivery, logs-router -> service-logs (PATCH load on %s connections, %s tenants)\n' \
       "$AUDIT_CONC" "$tenants"
@@ -222,11 +271,18 @@ part_audit() {
     printf '%-13s %12s %8s | %7s | %16s %14s | %14s\n' outage "$A_RPS" "$A_P50" "$S_EVENTS" "$first_s" "$all_s" "$drain"
     echo "(calls made while service-logs was down; times from starting it again)"
     echo
+    printf '%-13s %10s %10s %10s | %14s %6s\n' backlog delivered "s" "" "drain events/s" ratio
+    printf '%s' "$backlog_rows"
+    printf '(events committed to the outbox at once, both services up; delivered within %s s of the commit; ratio =\n' \
+      "$DURATION"
+    echo " drain rate / the first size's. Goal: the rate at 300,000 within 20% of the rate at 1,000, ratio >= 0.8)"
+    echo
     printf '%-22s %7s %8s %9s %9s %6s | %5s\n' "CPU us per event" client router svc-logs postgres other busy
     printf '%s\n' "${AUDIT_CPU[write-max]}" "${AUDIT_CPU[read-max]}" "${AUDIT_CPU[write-80%]}" "${AUDIT_CPU[outage]}"
     echo "(from the start of the load until the outbox was empty; client = wrk and this script's psql polls)"
     echo
   } >>"$RESULTS"
+  # The last backlog is left undelivered: the router stops before the databases are dropped.
   stop_service audit-logs-router
   stop_service audit-service-logs
   drop_database logs_router_bench_audit

@@ -416,6 +416,19 @@ async fn every_series_the_alerts_and_dashboards_name_is_scraped_with_its_labels(
             "{name} not checked: {checked:?}"
         );
     }
+    for name in [
+        "notifications_queued_total",
+        "notifications_sent_total",
+        "notifications_retried_total",
+        "notifications_given_up_total",
+        "notifications_pending",
+        "notifications_oldest_pending_age_seconds",
+    ] {
+        assert!(
+            checked.contains(&format!("service-logs/{name}")),
+            "{name} not checked: {checked:?}"
+        );
+    }
 
     // Nothing failed, nothing is parked, nothing waits: those alerts are quiet. (Latency is not asserted: a debug
     // build's first requests may well be slow.)
@@ -433,6 +446,8 @@ async fn every_series_the_alerts_and_dashboards_name_is_scraped_with_its_labels(
         "LogsRouterAuditDeliveryStalled",
         "ServiceLogsReadinessFlapping",
         "LogsRouterReadinessFlapping",
+        "ServiceLogsNotificationsBehind",
+        "ServiceLogsNotificationsGivenUp",
     ] {
         assert!(
             !names.contains(&quiet),
