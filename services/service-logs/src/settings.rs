@@ -57,6 +57,11 @@ pub struct NotificationSettings {
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
 
+    /// Where readers reach this API, e.g. `https://api.example.com`: e-mail notices link to
+    /// `<this>/api/service_logs/v1/cluster_logs/<id>`. Unset: the link is that path alone.
+    #[arg(long = "notification-link-base-url", env = "NOTIFICATION_LINK_BASE_URL", value_parser = parse_link_base)]
+    pub link_base_url: Option<String>,
+
     /// A new log equal to one of the same cluster created this recently (same service_name, severity, summary,
     /// description, internal_only) is stored but not notified again: `<n>s`, `<n>m`, `<n>h`, `<n>d` or seconds;
     /// `0` turns the check off.
@@ -119,6 +124,7 @@ impl NotificationSettings {
         Self {
             allow_private_networks: true,
             smtp_url: None,
+            link_base_url: None,
             duplicate_window: time::Duration::hours(1),
             retry: RetryPolicy {
                 base: std::time::Duration::from_millis(50),
@@ -131,9 +137,23 @@ impl NotificationSettings {
     }
 }
 
+/// An absolute `http(s)` URL without query or fragment, as given (a trailing `/` is dropped when used).
+fn parse_link_base(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(
+            "an http(s) URL without query or fragment, e.g. https://api.example.com".to_owned(),
+        );
+    }
+    Ok(s.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Settings, parse_window};
+    use super::{Settings, parse_link_base, parse_window};
     use clap::Args;
 
     #[test]
@@ -143,6 +163,15 @@ mod tests {
             platform::cli::flags_unlike_their_variables(&cmd),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn link_bases() {
+        assert!(parse_link_base("https://api.example.com").is_ok());
+        assert!(parse_link_base("http://127.0.0.1:8000/").is_ok());
+        assert!(parse_link_base("api.example.com").is_err());
+        assert!(parse_link_base("ftp://x").is_err());
+        assert!(parse_link_base("https://x/?a=1").is_err());
     }
 
     #[test]

@@ -100,7 +100,7 @@ the Deployment, so `helm install`, `helm template` and `helm lint` all stop here
 {{- if lookup "v1" "Namespace" "" .Release.Namespace }}
 {{- with lookup "v1" "Secret" .Release.Namespace $secretName }}
 {{- $data := .data | default dict }}
-{{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.authHs256SecretKey }}
+{{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.authHs256SecretKey $.Values.secrets.smtpUrlKey }}
 {{- if and $key (not (hasKey $data $key)) }}
 {{- fail (printf "\n\nservice-logs: Secret %s has no key %s; add it (`helm template` with these values prints a Secret that works in its NOTES; docs/operations.md)." $secretName $key) }}
 {{- end }}
@@ -148,6 +148,10 @@ DATABASE_POOL_SIZE: {{ $c.databasePoolSize | quote }}
 {{- end }}
 {{- if gt (int $c.logRetentionDays) 0 }}
 LOG_RETENTION_DAYS: {{ $c.logRetentionDays | quote }}
+{{- end }}
+NOTIFICATION_DUPLICATE_WINDOW: {{ $c.notifications.duplicateWindow | quote }}
+{{- with $c.notifications.linkBaseUrl }}
+NOTIFICATION_LINK_BASE_URL: {{ . | quote }}
 {{- end }}
 LOG_CREATE_BATCH_MAX: {{ $c.createBatch.max | quote }}
 LOG_CREATE_BATCH_WAIT_US: {{ $c.createBatch.waitMicros | quote }}
@@ -214,6 +218,13 @@ OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
       key: {{ .Values.secrets.databaseUrlKey }}
 {{- with .Values.secrets.authHs256SecretKey }}
 - name: AUTH_HS256_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "service-logs.secretName" $ }}
+      key: {{ . }}
+{{- end }}
+{{- with .Values.secrets.smtpUrlKey }}
+- name: SMTP_URL
   valueFrom:
     secretKeyRef:
       name: {{ include "service-logs.secretName" $ }}

@@ -1,6 +1,7 @@
 //! E-mail deliveries through the SMTP relay of `SMTP_URL`: the log's summary as the subject, a plain-text body
 //! and an HTML one, whose description is rendered from Markdown and then sanitised (no scripts, no event
-//! handlers, no foreign elements: `ammonia`'s allow-list), with the log's path.
+//! handlers, no foreign elements: `ammonia`'s allow-list), with a link to the log: its API path, made absolute by
+//! `NOTIFICATION_LINK_BASE_URL` when set (an e-mail client cannot follow a bare path).
 //!
 //! `SMTP_URL`: `smtps://[user:pass@]host[:465]` (TLS from the start), `smtp://[user:pass@]host[:587]` (STARTTLS,
 //! required), `smtp://host:25?tls=none` (plain, development and tests only). `?from=<address>` sets the sender
@@ -19,6 +20,8 @@ use crate::wire::log_href;
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Put before a log's path to make its link (`NOTIFICATION_LINK_BASE_URL`, no trailing `/`).
+    link_base: String,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -31,7 +34,11 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// The relay of `smtp_url` (see the module's note); a message the operator can act on when it is wrong.
-    pub fn from_url(smtp_url: &str, timeout: Duration) -> Result<Self, String> {
+    pub fn from_url(
+        smtp_url: &str,
+        timeout: Duration,
+        link_base: Option<&str>,
+    ) -> Result<Self, String> {
         let mut url =
             url::Url::parse(smtp_url).map_err(|e| format!("SMTP_URL is not a URL: {e}"))?;
         let pairs: Vec<(String, String)> = url
@@ -72,7 +79,16 @@ impl Mailer {
             .map_err(|e| format!("SMTP_URL: {e}"))?
             .timeout(Some(timeout))
             .build();
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            link_base: link_base.unwrap_or("").trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Where the message sends its reader: the log's path, after the link base when one is set.
+    fn link(&self, log: &LogRow) -> String {
+        format!("{}{}", self.link_base, log_href(&log.id))
     }
 
     /// Sends the notice of `log` to `to`; the relay's refusal or the connection's failure as text.
@@ -88,8 +104,8 @@ impl Mailer {
         }
         let message = message
             .multipart(MultiPart::alternative_plain_html(
-                text_body(log),
-                html_body(log),
+                text_body(log, &self.link(log)),
+                html_body(log, &self.link(log)),
             ))
             .map_err(|e| format!("building the message: {e}"))?;
         self.transport
@@ -114,7 +130,7 @@ fn cluster(log: &LogRow) -> &str {
 }
 
 /// The plain-text body: the description as written (Markdown reads well as text), then the facts.
-pub fn text_body(log: &LogRow) -> String {
+pub fn text_body(log: &LogRow, link: &str) -> String {
     format!(
         "{}\n\n{}\n\nSeverity: {}\nService: {}\nCluster: {}\nLog: {}\n",
         log.summary,
@@ -122,12 +138,12 @@ pub fn text_body(log: &LogRow) -> String {
         log.severity,
         log.service_name,
         cluster(log),
-        log_href(&log.id)
+        link
     )
 }
 
 /// The HTML body: the summary escaped, the description rendered from Markdown and sanitised, the facts escaped.
-pub fn html_body(log: &LogRow) -> String {
+pub fn html_body(log: &LogRow, link: &str) -> String {
     let mut rendered = String::new();
     pulldown_cmark::html::push_html(&mut rendered, pulldown_cmark::Parser::new(&log.description));
     let description = ammonia::clean(&rendered);
@@ -138,7 +154,11 @@ pub fn html_body(log: &LogRow) -> String {
         e(&log.severity),
         e(&log.service_name),
         e(cluster(log)),
-        e(&log_href(&log.id))
+        if link.starts_with('/') {
+            e(link)
+        } else {
+            format!("<a href=\"{0}\">{0}</a>", e(link))
+        }
     )
 }
 
@@ -189,10 +209,35 @@ mod tests {
     }
 
     #[test]
+    fn the_link_is_absolute_with_a_link_base() {
+        let t = Duration::from_secs(1);
+        let l = log("d");
+        let m = Mailer::from_url(
+            "smtp://relay?tls=none",
+            t,
+            Some("https://console.example.com/"),
+        )
+        .unwrap();
+        let link = m.link(&l);
+        assert_eq!(
+            link,
+            format!(
+                "https://console.example.com/api/service_logs/v1/cluster_logs/{}",
+                l.id
+            )
+        );
+        assert!(text_body(&l, &link).contains(&format!("Log: {link}\n")));
+        assert!(html_body(&l, &link).contains(&format!("Log: <a href=\"{link}\">{link}</a>")));
+        let bare = Mailer::from_url("smtp://relay?tls=none", t, None).unwrap();
+        assert_eq!(bare.link(&l), log_href(&l.id));
+    }
+
+    #[test]
     fn html_is_rendered_and_sanitised() {
-        let html = html_body(&log(
+        let l = log(
             "**Act** now: [docs](https://docs.example.com)\n\n<script>alert(1)</script><img src=x onerror=alert(2)>",
-        ));
+        );
+        let html = html_body(&l, &log_href(&l.id));
         assert!(html.contains("<strong>Act</strong>"), "{html}");
         assert!(
             html.contains(
@@ -212,19 +257,21 @@ mod tests {
     #[test]
     fn urls() {
         let t = Duration::from_secs(1);
-        assert!(Mailer::from_url("smtp://relay.example.com:587?from=ops@example.com", t).is_ok());
-        assert!(Mailer::from_url("smtps://u:p@relay.example.com", t).is_ok());
-        assert!(Mailer::from_url("smtp://127.0.0.1:2525?tls=none", t).is_ok());
+        assert!(
+            Mailer::from_url("smtp://relay.example.com:587?from=ops@example.com", t, None).is_ok()
+        );
+        assert!(Mailer::from_url("smtps://u:p@relay.example.com", t, None).is_ok());
+        assert!(Mailer::from_url("smtp://127.0.0.1:2525?tls=none", t, None).is_ok());
         assert_eq!(
-            Mailer::from_url("http://relay", t).err().as_deref(),
+            Mailer::from_url("http://relay", t, None).err().as_deref(),
             Some("SMTP_URL's scheme 'http': use smtp or smtps")
         );
         assert_eq!(
-            Mailer::from_url("smtp://relay?tls=maybe", t)
+            Mailer::from_url("smtp://relay?tls=maybe", t, None)
                 .err()
                 .as_deref(),
             Some("SMTP_URL's tls 'maybe': use required or none")
         );
-        assert!(Mailer::from_url("smtp://relay?from=nope", t).is_err());
+        assert!(Mailer::from_url("smtp://relay?from=nope", t, None).is_err());
     }
 }

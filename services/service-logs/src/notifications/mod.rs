@@ -27,7 +27,13 @@ impl Notifier {
         let mailer = settings
             .smtp_url
             .as_ref()
-            .map(|u| email::Mailer::from_url(u.expose(), settings.retry.timeout))
+            .map(|u| {
+                email::Mailer::from_url(
+                    u.expose(),
+                    settings.retry.timeout,
+                    settings.link_base_url.as_deref(),
+                )
+            })
             .transpose()?;
         Ok(Self {
             mailer,
