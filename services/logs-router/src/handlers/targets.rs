@@ -77,7 +77,7 @@ async fn read(
         .ok_or(StoreError::TenantNotFound(tenant_id))?;
     audit.tenant(&tenant);
     let Some(gid) = target_id else {
-        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
         let targets = targets
             .iter()
             .filter(|t| name.is_none_or(|n| t.name == n))
@@ -91,10 +91,10 @@ async fn read(
         .ok_or_else(|| target_not_found(gid))?;
     audit.target_row(t);
     if headers::if_none_match(&call.req)?.is_some_and(|c| c.matches_weakly(&t.etag)) {
-        outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
         return Ok(not_modified(&t.etag));
     }
-    outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+    outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
     Ok(with_etag(StatusCode::OK, &t.etag, &Target::from_row(t)))
 }
 

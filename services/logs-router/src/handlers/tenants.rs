@@ -28,7 +28,7 @@ pub async fn list(
         let mut conn = store::conn(&call.state.pool).await?;
         let name = query.get("name").map(String::as_str);
         let rows = tenants::list(&mut conn, account, name).await?;
-        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
         let tenants = rows.iter().map(|(t, ts)| Tenant::from_rows(t, ts));
         Ok(HttpResponse::Ok().json(TenantList {
             tenants: tenants.collect(),
@@ -101,10 +101,10 @@ pub async fn get(call: Call, path: web::Path<String>) -> Result<HttpResponse, Ib
         audit.tenant(&tenant);
         let if_none_match = headers::if_none_match(&call.req)?;
         if if_none_match.is_some_and(|c| c.matches_weakly(&tenant.etag)) {
-            outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
+            outbox::record(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
             return Ok(not_modified(&tenant.etag));
         }
-        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
         let body = Tenant::from_rows(&tenant, &targets);
         Ok(with_etag(StatusCode::OK, &tenant.etag, &body))
     })
