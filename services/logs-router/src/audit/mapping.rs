@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::audit::cadf::AuditEvent;
 use crate::store::rows::OutboxRow;
-use domain_logs::service_log::SUMMARY_MAX_CHARS;
+use domain::cluster_log::SUMMARY_MAX_CHARS;
 
 /// The `POST /cluster_logs` body for an outbox row; an error when the row does not hold an [`AuditEvent`].
 pub fn service_log(row: &OutboxRow) -> Result<Value, serde_json::Error> {
