@@ -1,4 +1,4 @@
-//! One audit event as the service log that records it (spec: "Mapping of one audit event to a service log").
+//! One audit event as the service log that records it (docs/api-logs-router.md#delivery-to-service-logs).
 
 use serde_json::{Value, json};
 
