@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use crate::severity::Severity;
 use domain::timefmt;
 
-/// The most characters a summary may have (the real service stores varchar(255)).
-pub const SUMMARY_MAX_CHARS: usize = 255;
+/// The most characters a summary may have (shared with the router, which writes service logs).
+pub use domain::cluster_log::SUMMARY_MAX_CHARS;
 /// The most characters of each indexed text field (`cluster_uuid`, `cluster_id`, `subscription_id`, `account_id`,
 /// `service_name`, `log_type`). PostgreSQL refuses a B-tree index entry above 2,704 bytes; 512 characters of up to
 /// 4 bytes each, with the timestamp and id beside them in the cluster indexes, stay under it, so no create can

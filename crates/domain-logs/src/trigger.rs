@@ -132,6 +132,15 @@ pub fn may_manage(account: &str, caller_account: Option<&str>, internal: bool) -
 }
 
 impl TriggerInput {
+    /// A merge-patched body keeps the trigger's `current` account: a trigger never moves to another account.
+    pub fn keeps_account(&self, current: &str) -> Result<(), RuleError> {
+        if self.account_id.as_deref() == Some(current) {
+            Ok(())
+        } else {
+            Err(RuleError("Field 'account_id' cannot be changed".to_owned()))
+        }
+    }
+
     /// Checks a body; `account_id` is the already-decided owner ([`owning_account`]).
     pub fn validate(
         self,
@@ -356,6 +365,21 @@ mod tests {
         assert!(!may_manage("", Some("a"), false));
         assert!(!may_manage("b", Some("a"), false));
         assert!(may_manage("", None, true));
+    }
+
+    #[test]
+    fn a_patch_keeps_the_account() {
+        let with = |a: Option<&str>| TriggerInput {
+            account_id: a.map(str::to_owned),
+            ..TriggerInput::default()
+        };
+        assert_eq!(with(Some("a")).keeps_account("a"), Ok(()));
+        assert_eq!(
+            with(Some("b")).keeps_account("a"),
+            Err(RuleError("Field 'account_id' cannot be changed".to_owned()))
+        );
+        assert!(with(None).keeps_account("a").is_err());
+        assert_eq!(with(Some("")).keeps_account(""), Ok(()));
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub fn parse_new_tenant(body: &Value) -> Result<TenantSpec, SpecError> {
     let items = required(map, "targets", "targets")?
         .as_array()
         .ok_or_else(|| FieldError::new("targets", "targets must be an array"))?;
-    if !(1..=2).contains(&items.len()) {
+    if !(1..=tenant::MAX_TARGETS).contains(&items.len()) {
         return Err(FieldError::new("targets", "a tenant has 1 or 2 targets").into());
     }
     let mut targets: Vec<TargetSpec> = Vec::with_capacity(items.len());

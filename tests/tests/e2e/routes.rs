@@ -60,7 +60,7 @@ fn to_micros(t: &str) -> String {
     format!("{whole}.{:0<6.6}Z", fraction)
 }
 
-/// The spec's severity: by action on success; on failure `Warning` for 400/409/500, `Critical` for 401/403/503,
+/// The audit severity (docs/api-logs-router.md#audit-events): by action on success; on failure `Warning` for 400/409/500, `Critical` for 401/403/503,
 /// else by action.
 fn severity(action: &str, status: u16) -> &'static str {
     let by_action = match action {
@@ -494,7 +494,7 @@ async fn every_route_leaves_one_service_log_for_its_account_only() {
             other_logs.insert(id);
         }
     }
-    // A few summaries worded as the spec shows them.
+    // A few summaries worded as docs/api-logs-router.md#audit-events shows them.
     let summary_of = |what: &str| {
         let m = made.iter().find(|m| m.what == what).unwrap();
         let log = logs

@@ -1,10 +1,10 @@
-//! One audit event as the service log that records it (spec: "Mapping of one audit event to a service log").
+//! One audit event as the service log that records it (docs/api-logs-router.md#delivery-to-service-logs).
 
 use serde_json::{Value, json};
 
 use crate::audit::cadf::AuditEvent;
 use crate::store::rows::OutboxRow;
-use domain_logs::service_log::SUMMARY_MAX_CHARS;
+use domain::cluster_log::SUMMARY_MAX_CHARS;
 
 /// The `POST /cluster_logs` body for an outbox row; an error when the row does not hold an [`AuditEvent`].
 pub fn service_log(row: &OutboxRow) -> Result<Value, serde_json::Error> {

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use domain_routing::{FieldError, SpecError, TenantRuleError, format_id};
 use uuid::Uuid;
 
-use crate::store::{StoreError, Unique};
+use crate::store::{StoreError, TxError, Unique};
 
 /// Why a call failed, before it is told in the IBM dialect.
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +27,13 @@ pub enum ApiError {
     StoredCredential(#[from] sealing::OpenError),
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        ApiError::Store(StoreError::from(e))
+/// A transaction's failure: the store's, or the handler's own step refusing (already an [`ApiError`]).
+impl From<TxError<ApiError>> for ApiError {
+    fn from(e: TxError<ApiError>) -> Self {
+        match e {
+            TxError::Store(e) => ApiError::Store(e),
+            TxError::Change(e) => e,
+        }
     }
 }
 

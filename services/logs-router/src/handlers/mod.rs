@@ -190,6 +190,21 @@ pub fn not_modified(etag: &str) -> HttpResponse {
 /// The error answers every endpoint shares (401, 403, 500, 503), declared once for the OpenAPI document.
 pub struct CommonErrors;
 
+/// The `IBM-API-Version` header every operation takes (checked by `headers::preflight`), declared once for the
+/// OpenAPI document: `params(..., ApiVersion)`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct ApiVersion {
+    /// API version date, YYYY-MM-DD, not after today
+    #[param(
+        rename = "IBM-API-Version",
+        value_type = String,
+        required = false,
+        pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+    )]
+    pub version: Option<String>,
+}
+
 impl utoipa::IntoResponses for CommonErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         [

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::errors::{ApiError, target_not_found};
-use super::{Call, CommonErrors, Op, not_modified, sealed_after, with_etag};
+use super::{ApiVersion, Call, CommonErrors, Op, not_modified, sealed_after, with_etag};
 use crate::audit::Audit;
 use crate::headers;
 use crate::store::rows::TargetRow;
@@ -26,7 +26,7 @@ fn ids(path: &(String, String)) -> Result<(Uuid, Uuid), IbmError> {
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/targets", tag = "targets", operation_id = "list_targets",
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$", description = "Only the target with exactly this name"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 200, description = "The targets, oldest first", body = TargetList),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope), CommonErrors),
@@ -48,7 +48,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/targets/{target_id}", tag = "targets", operation_id = "get_target",
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 200, description = "The target", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant or target", body = ErrorEnvelope), CommonErrors),
@@ -77,7 +77,7 @@ async fn read(
         .ok_or(StoreError::TenantNotFound(tenant_id))?;
     audit.tenant(&tenant);
     let Some(gid) = target_id else {
-        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
         let targets = targets
             .iter()
             .filter(|t| name.is_none_or(|n| t.name == n))
@@ -91,10 +91,10 @@ async fn read(
         .ok_or_else(|| target_not_found(gid))?;
     audit.target_row(t);
     if headers::if_none_match(&call.req)?.is_some_and(|c| c.matches_weakly(&t.etag)) {
-        outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
         return Ok(not_modified(&t.etag));
     }
-    outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+    outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
     Ok(with_etag(StatusCode::OK, &t.etag, &Target::from_row(t)))
 }
 
@@ -102,7 +102,7 @@ async fn read(
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/targets", tag = "targets", operation_id = "create_target",
     request_body(content = serde_json::Value, description = "{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}", content_type = "application/json"),
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 201, description = "Created", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field, id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope),
@@ -142,7 +142,7 @@ pub async fn create(
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
            ("If-Match" = String, Header, description = "The target's ETag, as returned (or *)"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 200, description = "The changed target", body = Target, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field, id or header, or a type change with two targets (update_failed)", body = ErrorEnvelope),
               (status = 404, description = "No such tenant or target", body = ErrorEnvelope),
@@ -195,7 +195,7 @@ pub async fn update(
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("target_id" = uuid::Uuid, Path, description = "Target id (UUID, any case)"),
            ("If-Match" = Option<String>, Header, nullable = false, description = "Delete only if the ETag matches"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 204, description = "Deleted"),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant or target", body = ErrorEnvelope),

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::{Call, CommonErrors, Op, not_modified, with_etag};
+use super::{ApiVersion, Call, CommonErrors, Op, not_modified, with_etag};
 use crate::headers;
 use crate::store::rows::{TargetRow, TenantRow};
 use crate::store::{self, StoreError, outbox, tenants};
@@ -16,7 +16,7 @@ use domain_routing::{parse_new_tenant, parse_tenant_patch, tenant_crn};
 /// List the tenants of the caller's account.
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", operation_id = "list_tenants",
     params(("name" = Option<String>, Query, pattern = r"^[^\u0000]*$", description = "Only the tenant with exactly this name"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 200, description = "The tenants, oldest first", body = TenantList),
               (status = 400, description = "Bad header", body = ErrorEnvelope), CommonErrors),
     security(("bearer" = [])))]
@@ -28,7 +28,7 @@ pub async fn list(
         let mut conn = store::conn(&call.state.pool).await?;
         let name = query.get("name").map(String::as_str);
         let rows = tenants::list(&mut conn, account, name).await?;
-        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
         let tenants = rows.iter().map(|(t, ts)| Tenant::from_rows(t, ts));
         Ok(HttpResponse::Ok().json(TenantList {
             tenants: tenants.collect(),
@@ -40,7 +40,7 @@ pub async fn list(
 /// Create a tenant with its targets.
 #[utoipa::path(post, path = "/v1/tenants", tag = "tenants", operation_id = "create_tenant",
     request_body(content = serde_json::Value, description = "{\"name\", \"targets\": [{\"log_sink_crn\", \"name\", \"parameters\": {\"host\", \"port\", \"access_credential\"}}]}", content_type = "application/json"),
-    params(("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+    params(ApiVersion),
     responses((status = 201, description = "Created", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field", body = ErrorEnvelope),
               (status = 409, description = "Tenant limit reached, name taken, or two targets of one type", body = ErrorEnvelope),
@@ -84,7 +84,7 @@ pub async fn create(call: Call, payload: web::Payload) -> Result<HttpResponse, I
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "get_tenant",
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("If-None-Match" = Option<String>, Header, nullable = false, description = "Answer 304 when the ETag matches"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 200, description = "The tenant", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 304, description = "Not modified", headers(("ETag" = String, description = "The resource's strong entity tag"))),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
@@ -101,10 +101,10 @@ pub async fn get(call: Call, path: web::Path<String>) -> Result<HttpResponse, Ib
         audit.tenant(&tenant);
         let if_none_match = headers::if_none_match(&call.req)?;
         if if_none_match.is_some_and(|c| c.matches_weakly(&tenant.etag)) {
-            outbox::insert(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
+            outbox::record(&mut conn, &audit.event(StatusCode::NOT_MODIFIED, None)).await?;
             return Ok(not_modified(&tenant.etag));
         }
-        outbox::insert(&mut conn, &audit.event(StatusCode::OK, None)).await?;
+        outbox::record(&mut conn, &audit.event(StatusCode::OK, None)).await?;
         let body = Tenant::from_rows(&tenant, &targets);
         Ok(with_etag(StatusCode::OK, &tenant.etag, &body))
     })
@@ -116,7 +116,7 @@ pub async fn get(call: Call, path: web::Path<String>) -> Result<HttpResponse, Ib
     request_body(content = serde_json::Value, description = "{\"name\": \"...\"}", content_type = "application/merge-patch+json"),
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("If-Match" = String, Header, description = "The tenant's ETag, as returned (or *)"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 200, description = "The renamed tenant", body = Tenant, headers(("ETag" = String, description = "The resource's strong entity tag, for If-Match"))),
               (status = 400, description = "Invalid field, id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope),
@@ -158,7 +158,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/v1/tenants/{tenant_id}", tag = "tenants", operation_id = "delete_tenant",
     params(("tenant_id" = uuid::Uuid, Path, description = "Tenant id (UUID, any case)"),
            ("If-Match" = Option<String>, Header, nullable = false, description = "Delete only if the ETag matches"),
-           ("IBM-API-Version" = Option<String>, Header, nullable = false, pattern = r"^(19[0-9]{2}|20[01][0-9]|202[0-5])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "API version date, YYYY-MM-DD, not after today")),
+           ApiVersion),
     responses((status = 204, description = "Deleted"),
               (status = 400, description = "Bad id or header", body = ErrorEnvelope),
               (status = 404, description = "No such tenant", body = ErrorEnvelope),

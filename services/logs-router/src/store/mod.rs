@@ -79,6 +79,28 @@ impl From<DieselError> for StoreError {
     }
 }
 
+/// Why a transaction that runs a caller's step did not happen: the store's reason, or the step's own refusal
+/// (`E`, the caller's error type, handed back untouched). Callers need not know diesel to take it.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError<E> {
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Change(E),
+}
+
+impl<E> From<StoreError> for TxError<E> {
+    fn from(e: StoreError) -> Self {
+        TxError::Store(e)
+    }
+}
+
+impl<E> From<DieselError> for TxError<E> {
+    fn from(e: DieselError) -> Self {
+        TxError::Store(StoreError::from(e))
+    }
+}
+
 impl From<PoolError> for StoreError {
     fn from(e: PoolError) -> Self {
         if is_unavailable(&e) {

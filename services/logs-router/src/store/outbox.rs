@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::schema::audit_outbox;
+use crate::store::StoreError;
 use crate::store::rows::{NewOutboxEvent, NewOutboxRow, OutboxRow};
 use platform::db::Cached;
 
@@ -24,6 +25,12 @@ pub async fn insert(conn: &mut AsyncPgConnection, e: &NewOutboxEvent) -> QueryRe
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// [`insert`] for a handler, outside a store transaction (a read's event, a 304's): the store's error, not
+/// diesel's.
+pub async fn record(conn: &mut AsyncPgConnection, e: &NewOutboxEvent) -> Result<(), StoreError> {
+    Ok(insert(conn, e).await?)
 }
 
 /// `text` with every NUL written `\u0000` (six characters): PostgreSQL's `text` and `jsonb` refuse the character

@@ -4,7 +4,6 @@
 //! the etags in step with the representation.
 
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_routing::TargetType;
@@ -13,9 +12,9 @@ use domain_routing::tenant::{self, Change};
 use uuid::Uuid;
 
 use crate::schema::{targets, tenants};
-use crate::store::StoreError;
 use crate::store::outbox;
 use crate::store::rows::{NewOutboxEvent, TargetRow, TenantRow};
+use crate::store::{StoreError, TxError};
 use platform::db::Cached;
 
 pub type TenantWithTargets = (TenantRow, Vec<TargetRow>);
@@ -270,7 +269,8 @@ pub async fn add_target(
 }
 
 /// Applies `change` to a target if `if_match` matches its etag and the tenant may take the result. `change` gets
-/// the current row and returns the new one, or refuses with its own error (hence `E`).
+/// the current row and returns the new one, or refuses with its own error (hence `E`, handed back as
+/// [`TxError::Change`]).
 pub async fn update_target<E>(
     conn: &mut AsyncPgConnection,
     account: &str,
@@ -278,9 +278,9 @@ pub async fn update_target<E>(
     if_match: Option<&Condition>,
     change: impl FnOnce(&TargetRow) -> Result<TargetRow, E> + Send,
     record: impl FnOnce(&TenantRow, &TargetRow) -> NewOutboxEvent + Send,
-) -> Result<(TenantRow, TargetRow), E>
+) -> Result<(TenantRow, TargetRow), TxError<E>>
 where
-    E: From<StoreError> + From<DieselError> + Send,
+    E: Send,
 {
     conn.transaction(async |conn| {
         let tenant = lock_tenant(conn, account, tenant_id).await?;
@@ -291,7 +291,7 @@ where
             .ok_or(StoreError::TargetNotFound(target_id))?;
         let current = &existing[at];
         check_if_match(if_match, &current.etag, true)?;
-        let mut next = change(current)?;
+        let mut next = change(current).map_err(TxError::Change)?;
         let kinds = Change::ChangeTarget {
             from: current.kind()?,
             to: next.kind()?,

@@ -1,4 +1,4 @@
-//! Audit events (spec: "Audit events", "Audit delivery"): one CADF event per call with a valid token, written to
+//! Audit events (docs/api-logs-router.md#audit-events, #delivery-to-service-logs): one CADF event per call with a valid token, written to
 //! the outbox with the change (or alone), failures included; each event's content pinned.
 
 use crate::common::*;
@@ -464,7 +464,7 @@ async fn failures_record_their_event_with_reason_and_severity() {
     assert_eq!(pinned(&e)["severity"], json!("critical"));
     assert_eq!(pinned(&e)["action"], json!(DELETE));
 
-    // 404 (read): the spec names no severity for a 404; pinned: the action's own
+    // 404 (read): not a failure status with a severity of its own, so the action's own (docs/api-logs-router.md#audit-events)
     let n = app.outbox().await.len();
     let r = app.get(&tenant_path(missing), &token).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -526,7 +526,7 @@ async fn failures_record_their_event_with_reason_and_severity() {
         .json()
     );
 
-    // 412 (rename without If-Match): the spec names no severity; pinned: update's own, warning
+    // 412 (rename without If-Match): likewise the action's own, update's: warning
     let n = app.outbox().await.len();
     let r = app
         .patch(&tenant_path(&id), &token, None, &json!({"name": "t3"}))

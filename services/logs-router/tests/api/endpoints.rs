@@ -1,4 +1,4 @@
-//! Every route and status, with exact bodies (spec: "Endpoints", "Objects", "Errors").
+//! Every route and status, with exact bodies (docs/api-logs-router.md: #endpoints, #objects, #errors).
 
 use crate::common::*;
 use reqwest::{Method, StatusCode};

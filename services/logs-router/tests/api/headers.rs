@@ -1,4 +1,4 @@
-//! Headers (spec: "Headers"): IBM-API-Version, Content-Type, ETag / If-Match / If-None-Match, X-Trace-ID.
+//! Headers (docs/api-logs-router.md#headers): IBM-API-Version, Content-Type, ETag / If-Match / If-None-Match, X-Trace-ID.
 
 use crate::common::*;
 use reqwest::{Method, StatusCode};

@@ -1,4 +1,4 @@
-//! The rules (spec: "Rules"): what is accepted at the edges, and the rules the stored state decides (one target of
+//! The rules (docs/api-logs-router.md#rules): what is accepted at the edges, and the rules the stored state decides (one target of
 //! each type, the last target, type changes, tenants per account, unique names). Plain refusals of bad bodies are
 //! in `bad_input`.
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::Pool;
-use super::errors::{key_in_progress, key_mismatch};
+use super::errors::{bad_request, key_in_progress, key_mismatch};
 use super::logs::prepare;
 use crate::access::{Caller, LOG_CREATE};
 use crate::notifications::Notifier;
@@ -55,7 +55,7 @@ pub async fn create(
             "Field 'items' must be an array of logs",
         ));
     };
-    service_log::bulk_size(items.len()).map_err(|e| OcmError::bad_request(e.0))?;
+    service_log::bulk_size(items.len()).map_err(bad_request)?;
     // The middleware found a NUL somewhere (see `dialect::Ocm::unstorable`): refuse the items holding one, each on
     // its own, and the whole request when it is outside them.
     let marked = req.extensions().get::<Unstorable>().is_some();
@@ -126,7 +126,7 @@ fn item_key(fields: &mut Map<String, Value>) -> Result<Option<String>, OcmError>
         Some(Value::String(key)) => {
             service_log::idempotency_key(&key, &format!("Field '{ITEM_KEY}'"))
                 .map(Some)
-                .map_err(|e| OcmError::bad_request(e.0))
+                .map_err(bad_request)
         }
         Some(_) => Err(OcmError::bad_request(format!(
             "Field '{ITEM_KEY}' must be a string"

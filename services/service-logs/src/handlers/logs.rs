@@ -10,14 +10,14 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::errors::{broken_rule, key_in_progress, key_mismatch};
+use super::errors::{bad_request, broken_rule, duplicate_log, key_in_progress, key_mismatch};
 use super::{Params, Pool, lists};
 use crate::access::{Caller, LOG_CREATE, LOG_DELETE};
 use crate::group_commit::GroupCommit;
 use crate::listing::{ClusterScope, ListQuery};
 use crate::notifications::Notifier;
 use crate::store;
-use crate::store::idempotency::{self, KeyClaim};
+use crate::store::idempotency::KeyClaim;
 use crate::store::logs::{NewLog, Stored};
 use crate::store::rows::LogRow;
 use crate::wire::{ClusterLog, ClusterLogList, ClusterLogRequest, Error};
@@ -70,7 +70,18 @@ pub async fn create(
     if rejects_duplicates(&req) {
         let mut conn = store::conn(&pool).await?;
         let key = new.key.as_ref().map(|k| k.key.as_str());
-        refuse_duplicate(&mut conn, &new.row, &caller.0.subject, key, &notifier).await?;
+        let window = notifier.queueing.duplicate_window;
+        let duplicate = store::notifications::duplicate_to_refuse(
+            &mut conn,
+            &new.row,
+            window,
+            &caller.0.subject,
+            key,
+        )
+        .await?;
+        if let Some(existing) = duplicate {
+            return Err(duplicate_log(&existing, window));
+        }
     }
     // Coalesced with concurrent creates into one transaction (`group_commit`).
     let created = match creates.create(new).await? {
@@ -148,31 +159,6 @@ fn rejects_duplicates(req: &HttpRequest) -> bool {
     })
 }
 
-/// 409 naming the earlier log when `row` duplicates one (within NOTIFICATION_DUPLICATE_WINDOW); a keyed repeat
-/// of the request that made that very log is left to the Idempotency-Key path (it answers the first 201 again).
-async fn refuse_duplicate(
-    conn: &mut diesel_async::AsyncPgConnection,
-    row: &LogRow,
-    caller: &str,
-    key: Option<&str>,
-    notifier: &Notifier,
-) -> Result<(), OcmError> {
-    let window = notifier.queueing.duplicate_window;
-    let Some(existing) = store::notifications::duplicate_of(conn, row, window).await? else {
-        return Ok(());
-    };
-    if let Some(key) = key
-        && idempotency::log_of(conn, caller, key).await?.as_deref() == Some(existing.as_str())
-    {
-        return Ok(());
-    }
-    Err(OcmError::conflict(format!(
-        "This log duplicates log '{existing}' of the same cluster, created within the last {} \
-         (Prefer: duplicate=reject); it was not stored",
-        crate::notifications::describe_window(window)
-    )))
-}
-
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
         return Ok(None);
@@ -188,7 +174,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, OcmError> {
         .unwrap_or(key);
     service_log::idempotency_key(key, "Header 'Idempotency-Key'")
         .map(Some)
-        .map_err(|e| OcmError::bad_request(e.0))
+        .map_err(bad_request)
 }
 
 /// Get all service logs the caller may see.

@@ -4,15 +4,14 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use domain_logs::trigger::{
-    AccountRefusal, TriggerInput, ValidAction, ValidTrigger, may_manage, merge_patch,
-    owning_account,
+    TriggerInput, ValidAction, ValidTrigger, may_manage, merge_patch, owning_account,
 };
 use errors::ocm::OcmError;
 use rand::RngCore;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::errors::broken_rule;
+use super::errors::{broken_rule, refused_account, refused_destination};
 use super::{Params, Pool};
 use crate::access::{Caller, LOG_READ_INTERNAL, TRIGGER_MANAGE};
 use crate::filter::Criteria;
@@ -56,7 +55,7 @@ pub async fn create(
         caller.0.account.as_deref(),
         internal,
     )
-    .map_err(refused)?;
+    .map_err(refused_account)?;
     let valid = checked(input, account, &notifier).await?;
     let actions: Vec<StoredAction> = valid.actions.iter().map(|a| stored(a, None)).collect();
     let now = OffsetDateTime::now_utc();
@@ -191,9 +190,9 @@ pub async fn patch(
     });
     merge_patch(&mut doc, &patch);
     let input = parse_input(doc)?;
-    if input.account_id.as_deref() != Some(current.account_id.as_str()) {
-        return Err(OcmError::validation("Field 'account_id' cannot be changed"));
-    }
+    input
+        .keeps_account(&current.account_id)
+        .map_err(broken_rule)?;
     let valid = checked(input, current.account_id.clone(), &notifier).await?;
     let actions: Vec<StoredAction> = valid
         .actions
@@ -254,7 +253,7 @@ fn not_found(id: &str) -> OcmError {
 /// The trigger `id` if it exists and the caller manages it (404 otherwise: another account's trigger is not
 /// admitted to exist).
 async fn managed(
-    conn: &mut diesel_async::AsyncPgConnection,
+    conn: &mut store::Conn,
     caller: &Caller,
     id: &str,
 ) -> Result<TriggerRow, OcmError> {
@@ -286,12 +285,6 @@ fn parse_input(body: Value) -> Result<TriggerInput, OcmError> {
     })
 }
 
-fn refused(e: AccountRefusal) -> OcmError {
-    match e {
-        AccountRefusal::Forbidden(reason) => OcmError::forbidden(reason),
-    }
-}
-
 /// The domain's rules, the search's, and every webhook destination resolved and checked (SSRF).
 async fn checked(
     input: TriggerInput,
@@ -302,12 +295,12 @@ async fn checked(
     let valid = input
         .validate(account, allow_private)
         .map_err(broken_rule)?;
-    Criteria::parse(&valid.search).map_err(|e| OcmError::search(e.0))?;
+    Criteria::parse(&valid.search)?;
     for (i, action) in valid.actions.iter().enumerate() {
         if let ValidAction::Webhook { url } = action {
             ssrf::check_at_create(url, allow_private)
                 .await
-                .map_err(|e| OcmError::validation(format!("Field 'actions[{i}].url' {e}")))?;
+                .map_err(|e| refused_destination(i, e))?;
         }
     }
     Ok(valid)

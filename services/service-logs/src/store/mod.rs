@@ -51,6 +51,10 @@ impl From<DieselError> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A connection as the store's functions take it (a pooled [`DbConn`] derefs to one), so that callers above the
+/// store need not name diesel.
+pub type Conn = diesel_async::AsyncPgConnection;
+
 pub async fn conn(pool: &DbPool) -> StoreResult<DbConn> {
     Ok(pool.get().await?)
 }

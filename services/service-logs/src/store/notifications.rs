@@ -315,13 +315,28 @@ pub async fn find_duplicate(
         .optional()
 }
 
-/// [`find_duplicate`] outside a create's transaction (the `Prefer: duplicate=reject` check).
-pub async fn duplicate_of(
+/// [`find_duplicate`] outside a create's transaction (the `Prefer: duplicate=reject` check): the earlier log `log`
+/// duplicates, unless it is the log `caller` made under `key` (a keyed repeat of the request that made that very
+/// log is left to the Idempotency-Key path, which answers the first 201 again).
+pub async fn duplicate_to_refuse(
     conn: &mut AsyncPgConnection,
     log: &LogRow,
     window: time::Duration,
+    caller: &str,
+    key: Option<&str>,
 ) -> StoreResult<Option<String>> {
-    Ok(find_duplicate(conn, log, window).await?)
+    let Some(existing) = find_duplicate(conn, log, window).await? else {
+        return Ok(None);
+    };
+    if let Some(key) = key
+        && crate::store::idempotency::log_of(conn, caller, key)
+            .await?
+            .as_deref()
+            == Some(existing.as_str())
+    {
+        return Ok(None);
+    }
+    Ok(Some(existing))
 }
 
 /// Claims up to `limit` due rows, leasing them for [`LEASE_SECONDS`].

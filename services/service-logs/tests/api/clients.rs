@@ -1,4 +1,5 @@
-//! The request sequences of the real clients (spec: "What real clients do").
+//! The request sequences of the real clients: osdctl, the console, `ocm describe`, automation, the OCM SDK
+//! (docs/api-service-logs.md#what-the-ocm-sdk-sends), qontract-reconcile.
 
 use crate::common::*;
 use crate::lists::enc;
