@@ -114,3 +114,32 @@ pub fn request(
     }
     req
 }
+
+/// A raw HTTP/1.1 exchange with the server at `base_url` (`http://host:port`), for what a client library will not
+/// send (a URL or header over its limits, malformed HTTP, a body that stops): writes `head` and `body_start`, then
+/// reads until the server closes or `within` has passed. Returns the answer as text and how long the wait took.
+pub async fn raw_exchange(
+    base_url: &str,
+    head: String,
+    body_start: &'static [u8],
+    within: std::time::Duration,
+) -> (String, std::time::Duration) {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        conn.set_read_timeout(Some(within)).unwrap();
+        // A server may answer and close before it read everything: a failed write is then not an error here.
+        let _ = conn.write_all(head.as_bytes());
+        let _ = conn.write_all(body_start);
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let _ = conn.read_to_end(&mut answer);
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            started.elapsed(),
+        )
+    })
+    .await
+    .unwrap()
+}

@@ -6,8 +6,8 @@
 use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
 use std::time::Duration;
+use testkit::http::raw_exchange;
 
 fn nul(what: &str) -> String {
     format!("{what} contains a NUL character, which cannot be stored")
@@ -140,16 +140,6 @@ async fn a_token_whose_indexed_claims_are_too_long_is_a_401() {
     assert!(app.outbox().await.is_empty(), "no identity, no event");
 }
 
-fn raw_exchange(addr: &str, head: &str) -> String {
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let _ = conn.write_all(head.as_bytes());
-    let mut answer = Vec::new();
-    let _ = conn.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_error_answer_is_json_actix_own_included() {
     let app = spawn().await;
@@ -183,16 +173,15 @@ async fn every_error_answer_is_json_actix_own_included() {
         )
         .await;
     check(&r, 431, "bad_request");
-    let addr = app.url.trim_start_matches("http://").to_owned();
     let head = format!(
         "GET {}?name={} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\r\n",
         tenants_path(),
         "a".repeat(40 * 1000),
         app.admin
     );
-    let answer = tokio::task::spawn_blocking(move || raw_exchange(&addr, &head))
+    let answer = raw_exchange(&app.url, head, b"", Duration::from_secs(10))
         .await
-        .unwrap();
+        .0;
     assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
     assert!(
         answer.contains("content-type: application/json"),

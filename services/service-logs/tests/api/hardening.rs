@@ -5,8 +5,8 @@
 use crate::common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use std::io::{Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use testkit::http::raw_exchange;
 
 const UUID: &str = "3f2a6c1e-8b7d-4e2f-9a10-5c6d7e8f9a0b";
 
@@ -288,17 +288,12 @@ async fn every_error_answer_is_json_actix_own_included() {
         .await;
     json_error(&r, 415, 21);
     // Over 32 KiB of URL (reqwest sends none over 64 KiB, and actix reads none: see below).
-    let addr = app.url.trim_start_matches("http://").to_owned();
     let head = format!(
         "GET {BASE}/cluster_logs?search={} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\r\n",
         "a".repeat(40 * 1000),
         app.admin
     );
-    let (answer, _) = tokio::task::spawn_blocking(move || {
-        raw_exchange(&addr, &head, b"", Duration::from_secs(10))
-    })
-    .await
-    .unwrap();
+    let (answer, _) = raw_exchange(&app.url, head, b"", Duration::from_secs(10)).await;
     assert!(answer.starts_with("HTTP/1.1 414"), "{answer}");
     assert!(
         answer.contains("content-type: application/json"),
@@ -321,17 +316,12 @@ async fn every_error_answer_is_json_actix_own_included() {
         json!("The request headers are larger than 65536 bytes")
     );
     // Never a 411: a POST with neither Content-Length nor Transfer-Encoding has an empty body, refused in JSON.
-    let addr = app.url.trim_start_matches("http://").to_owned();
     let head = format!(
         "POST {BASE}/cluster_logs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\n\
          content-type: application/json\r\nconnection: close\r\n\r\n",
         app.admin
     );
-    let (answer, _) = tokio::task::spawn_blocking(move || {
-        raw_exchange(&addr, &head, b"", Duration::from_secs(10))
-    })
-    .await
-    .unwrap();
+    let (answer, _) = raw_exchange(&app.url, head, b"", Duration::from_secs(10)).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(
         answer.contains("content-type: application/json"),
@@ -346,7 +336,6 @@ async fn every_error_answer_is_json_actix_own_included() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_actix_refuses_before_our_code_is_answered_with_an_empty_body() {
     let app = spawn().await;
-    let addr = app.url.trim_start_matches("http://").to_owned();
     let cases = [
         (
             format!(
@@ -368,46 +357,20 @@ async fn what_actix_refuses_before_our_code_is_answered_with_an_empty_body() {
         ),
     ];
     for (head, status) in cases {
-        let addr = addr.clone();
-        let (answer, _) = tokio::task::spawn_blocking(move || {
-            raw_exchange(&addr, &head, b"", Duration::from_secs(10))
-        })
-        .await
-        .unwrap();
+        let (answer, _) = raw_exchange(&app.url, head, b"", Duration::from_secs(10)).await;
         assert!(answer.starts_with(status), "{status}: {answer}");
         assert!(answer.contains("content-length: 0"), "{status}: {answer}");
     }
 }
 
-/// A raw HTTP/1.1 exchange: writes `head` and `body_start`, then waits (at most `within`) for the answer.
-fn raw_exchange(addr: &str, head: &str, body_start: &[u8], within: Duration) -> (String, Duration) {
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.set_read_timeout(Some(within)).unwrap();
-    // A server may answer and close before it read everything: a failed write is then not an error here.
-    let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(body_start);
-    let started = Instant::now();
-    let mut answer = Vec::new();
-    let _ = conn.read_to_end(&mut answer);
-    (
-        String::from_utf8_lossy(&answer).into_owned(),
-        started.elapsed(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_does_not_arrive_within_10_s_is_a_408_and_the_connection_closes() {
     let app = spawn().await;
-    let addr = app.url.trim_start_matches("http://").to_owned();
     let head = format!(
         "POST {BASE}/cluster_logs HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n",
         app.admin
     );
-    let (answer, took) = tokio::task::spawn_blocking(move || {
-        raw_exchange(&addr, &head, b"{", Duration::from_secs(20))
-    })
-    .await
-    .unwrap();
+    let (answer, took) = raw_exchange(&app.url, head, b"{", Duration::from_secs(20)).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("connection: close"), "{answer}");
     assert!(
