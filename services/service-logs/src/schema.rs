@@ -93,5 +93,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_owners,
     notification_triggers,
     cluster_log_notifications,
-    notification_outbox
+    notification_outbox,
+    log_counts
 );
+
+diesel::table! {
+    log_counts (account_id, cluster_uuid, cluster_id, internal_only) {
+        account_id -> Text,
+        cluster_uuid -> Text,
+        cluster_id -> Text,
+        internal_only -> Bool,
+        n -> BigInt,
+    }
+}

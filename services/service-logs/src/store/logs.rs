@@ -15,7 +15,7 @@ use crate::store::idempotency::{self, KeyClaim};
 use crate::store::notifications::{self, Queueing};
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
-use crate::store::{StoreError, StoreResult, owners};
+use crate::store::{StoreError, StoreResult, counts, owners};
 
 type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
@@ -310,9 +310,24 @@ fn count_query(
     count
 }
 
+/// The total of matches, ignoring paging. Without a search it is read from the maintained counts (a few rows per
+/// cluster, see `counts`); a search counts the logs it matches.
+async fn count<C>(conn: &mut C, cond: &Conditions<'_>) -> Result<i64, diesel::result::Error>
+where
+    C: diesel_async::AsyncConnectionCore<Backend = Pg>,
+{
+    if cond.query.search.is_none() {
+        counts::total(cond.visibility, cond.clusters)
+            .get_result(conn)
+            .await
+    } else {
+        count_query(cond).get_result(conn).await
+    }
+}
+
 /// The total of matches, ignoring paging.
 pub async fn total(conn: &mut AsyncPgConnection, cond: &Conditions<'_>) -> StoreResult<i64> {
-    Ok(count_query(cond).get_result(conn).await?)
+    Ok(count(conn, cond).await?)
 }
 
 /// The requested page, read whole (for pages whose items need more than the row), and the total of matches.
@@ -320,7 +335,7 @@ pub async fn page_rows(
     conn: &mut AsyncPgConnection,
     cond: &Conditions<'_>,
 ) -> StoreResult<(Vec<LogRow>, i64)> {
-    let total = count_query(cond).get_result(conn).await?;
+    let total = count(conn, cond).await?;
     let rows = if cond.query.size == 0 {
         Vec::new()
     } else {
@@ -350,10 +365,7 @@ pub async fn page<'c, 'd: 'c>(
     let mut counting: &AsyncPgConnection = conn.0;
     let total = async {
         if with_total {
-            count_query(cond)
-                .get_result::<i64>(&mut counting)
-                .await
-                .map(Some)
+            count(&mut counting, cond).await.map(Some)
         } else {
             Ok(None)
         }
@@ -363,16 +375,14 @@ pub async fn page<'c, 'd: 'c>(
     Ok((total, rows.map(|row| row.map_err(StoreError::from))))
 }
 
-/// How many logs the clusters have.
+/// How many logs the clusters have (from the maintained counts).
 pub async fn count_for_clusters(
     conn: &mut AsyncPgConnection,
     clusters: &ClusterScope,
 ) -> StoreResult<i64> {
-    let mut q = cluster_logs::table.count().into_boxed();
-    if let Some(f) = cluster_filter(clusters) {
-        q = q.filter(f);
-    }
-    Ok(q.get_result(conn).await?)
+    Ok(counts::total(&Visibility::All, clusters)
+        .get_result(conn)
+        .await?)
 }
 
 /// Removes the clusters' logs; how many went.

@@ -1,6 +1,7 @@
 //! Every SQL statement of the service, over diesel-async. Nothing above this module sees SQL or diesel, and nothing
 //! here knows HTTP: errors are [`StoreError`], which `handlers/errors.rs` maps to the API's answers.
 
+pub mod counts;
 pub mod idempotency;
 pub mod logs;
 pub mod notifications;

@@ -7,6 +7,7 @@ mod auth_tokens;
 mod bad_input;
 mod bulk;
 mod clients;
+mod counts;
 mod email;
 mod endpoints;
 mod group_commit;
