@@ -5,6 +5,7 @@
 --   BENCH_WRK_OUT   file done() writes one line to: requests duration_s non2xx socket_errors p50_ms p99_ms mean_ms
 -- and, for the logs-router scripts (tenant-create.lua, target-patch.lua):
 --   BENCH_TOKENS_FILE  one bearer token a line; line k acts for the account acc-k
+-- and, for page.lua's owner page: BENCH_OWNER_TOKENS_FILE, the same for service-logs' accounts.
 local M = {}
 
 M.token = os.getenv("BENCH_TOKEN") or ""
@@ -27,10 +28,11 @@ function M.create_body(c)
   return string.format(create_fmt, M.uuid(c), M.cluster_id(c))
 end
 
--- The router's tokens, one per account (line k: acc-k), or an empty list when BENCH_TOKENS_FILE is not set.
-function M.load_tokens()
+-- The tokens of the file named by the variable (default BENCH_TOKENS_FILE: the router's), one per account
+-- (line k: acc-k), or an empty list when it is not set.
+function M.load_tokens(variable)
   local tokens = {}
-  local path = os.getenv("BENCH_TOKENS_FILE")
+  local path = os.getenv(variable or "BENCH_TOKENS_FILE")
   if path and path ~= "" then
     for line in io.lines(path) do
       if line ~= "" then

@@ -7,12 +7,16 @@
 #   logs    service-logs against pgbench (this file):
 #             1. drops and recreates the database service_logs_bench,
 #                starts `target/release/service-logs serve` on it (it migrates), seeds cluster_logs with one
-#                INSERT ... SELECT FROM generate_series (scripts/bench/seed.sql), then VACUUM ANALYZE;
+#                INSERT ... SELECT FROM generate_series and the owner of every cluster in cluster_owners
+#                (scripts/bench/seed.sql), then VACUUM ANALYZE;
 #             2. for each scenario, one after the other (never at the same time), a warm-up then a measurement:
-#                  cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + page.sql
-#                  create-log    service: wrk + create.lua    raw: pgbench -M prepared + create.sql
-#                  create-bulk   service: wrk + bulk.lua      raw: pgbench -M prepared + bulk.sql
-#                                (BENCH_BULK_ITEMS logs per request / per multi-row INSERT)
+#                  cluster-page        service: wrk + page.lua      raw: pgbench -M prepared + page.sql
+#                                      (a read-internal token)
+#                  owner-cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + owner-page.sql
+#                                      (the cluster owner's service-logs.log.read token, BENCH_OWNER_TOKENS_FILE)
+#                  create-log          service: wrk + create.lua    raw: pgbench -M prepared + create.sql
+#                  create-bulk         service: wrk + bulk.lua      raw: pgbench -M prepared + bulk.sql
+#                                      (BENCH_BULK_ITEMS logs per request / per multi-row INSERT)
 #                at the same concurrency (wrk connections = pgbench clients) and duration;
 #             3. stops the service and drops its database (~1.2 GB) before the next part.
 #   router  logs-router against pgbench running the store's transactions, outbox insert included (router.sh):
@@ -300,7 +304,7 @@ cpu_row() {
     us = 1e6 / hz / (n > 0 ? n : 1)
     other = (d[2] - d[3] - d[4] - d[5] - d[6]) * us
     if (other < 0.5) other = 0 # clock-tick rounding
-    printf "%-22s %7.0f %8.0f %9.0f %6.0f | %4.0f%%", l, d[5] * us, (d[4] + d[6]) * us, d[3] * us, other,
+    printf "%-26s %7.0f %8.0f %9.0f %6.0f | %4.0f%%", l, d[5] * us, (d[4] + d[6]) * us, d[3] * us, other,
       (d[1] > 0 ? 100 * d[2] / d[1] : 0) }'
 }
 
@@ -370,7 +374,7 @@ scenario() {
   $BEFORE_SIDE
   run_pgbench "$name" "$sql" "$db" "$@"
   ratio=$(awk -v a="$W_RPS" -v b="$P_TPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-  ROW[$name]=$(printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s' \
+  ROW[$name]=$(printf '%-18s %13s %8s %8s | %11s %8s %8s | %5s' \
     "$name" "$W_RPS" "$W_P50" "$W_P99" "$P_TPS" "$P_P50" "$P_P99" "$ratio")
   CPU[$name]="$W_CPU"$'\n'"$P_CPU"
   log "${ROW[$name]}"
@@ -380,20 +384,33 @@ scenario() {
 report_ratios() {
   local s
   {
-    printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s\n' \
+    printf '%-18s %13s %8s %8s | %11s %8s %8s | %5s\n' \
       scenario "service req/s" "p50 ms" "p99 ms" "pgbench tps" "p50 ms" "p99 ms" ratio
     for s in "$@"; do printf '%s\n' "${ROW[$s]}"; done
     echo
-    printf '%-22s %7s %8s %9s %6s | %5s\n' "CPU us per request" client service postgres other busy
+    printf '%-26s %7s %8s %9s %6s | %5s\n' "CPU us per request" client service postgres other busy
     for s in "$@"; do printf '%s\n' "${CPU[$s]}"; done
     echo "(other = kernel work outside the processes, e.g. loopback TCP, plus anything else running on the machine)"
     echo
   } >>"$RESULTS"
 }
 
+# owner_tokens <file>: writes one `service-logs.log.read` token a line, line k for account acc-k (k = 1..100, the
+# accounts of seed.sql), each valid for the whole run.
+owner_tokens() {
+  local k
+  : >"$1"
+  for k in $(seq 1 100); do
+    AUTH_HS256_SECRET=$SECRET "$BIN" token --sub "owner-$k" --account "acc-$k" --permission service-logs.log.read \
+      --ttl 86400 | tr -d '\r\n' >>"$1"
+    echo >>"$1"
+  done
+  [ "$(grep -c . "$1")" = 100 ] || die "'$BIN token' did not print 100 owner tokens"
+}
+
 # --- part: service-logs -----------------------------------------------------------------------------
 part_logs() {
-  local db_url token probe_uuid code t0 t1
+  local db_url token probe_uuid code t0 t1 owner other
   fresh_database service_logs_bench
   db_url=$FRESH_URL
   psql_db() { psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$db_url" "$@"; }
@@ -422,16 +439,31 @@ part_logs() {
     -d "{\"severity\":\"Info\",\"service_name\":\"SREManualAction\",\"cluster_uuid\":\"$probe_uuid\",\"summary\":\"probe\"}")
   [ "$code" = 201 ] || die "create answered $code, not 201: $(head -c 500 "$OUT/probe-create.json")"
 
+  # The owners' tokens: line k a `service-logs.log.read` token of acc-k, the owner of cluster c when k = 1 + c % 100
+  # (seed.sql); the owner of cluster 1 must see its logs (not internal_only) and another account none of them.
+  owner_tokens "$OUT/owner-tokens.txt"
+  owner=$(sed -n 2p "$OUT/owner-tokens.txt") other=$(sed -n 3p "$OUT/owner-tokens.txt")
+  code=$(curl -s -o "$OUT/probe-owner-page.json" -w '%{http_code}' -H "Authorization: Bearer $owner" \
+    "http://$BIND/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=20&orderBy=timestamp%20desc")
+  [ "$code" = 200 ] || die "owner's cluster page answered $code, not 200: $(head -c 500 "$OUT/probe-owner-page.json")"
+  grep -q '"total":[1-9]' "$OUT/probe-owner-page.json" \
+    || warn "the owner of cluster 1 sees none of its logs: $(head -c 200 "$OUT/probe-owner-page.json")"
+  curl -s -H "Authorization: Bearer $other" \
+    "http://$BIND/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=0" \
+    | grep -q '"total":0' || die "acc-3, not the owner of cluster 1, sees some of its logs"
+
   export BENCH_TOKEN=$token BENCH_CLUSTERS=$CLUSTERS
   # Reads first, on the freshly vacuumed table; then the inserts (which grow it by a few percent).
   scenario cluster-page page.lua "http://$BIND" page.sql "$db_url" -D clusters="$CLUSTERS"
+  BENCH_OWNER_TOKENS_FILE=$OUT/owner-tokens.txt \
+    scenario owner-cluster-page page.lua "http://$BIND" owner-page.sql "$db_url" -D clusters="$CLUSTERS"
   scenario create-log create.lua "http://$BIND" create.sql "$db_url" -D clusters="$CLUSTERS"
   export BENCH_BULK_ITEMS=$BULK_ITEMS
   scenario create-bulk bulk.lua "http://$BIND" bulk.sql "$db_url" -D clusters="$CLUSTERS" -D items="$BULK_ITEMS"
 
   printf '## service-logs (rows=%s clusters=%s; create-bulk: %s logs per request/transaction, logs/s = %s x req/s)\n' \
     "$ROWS" "$CLUSTERS" "$BULK_ITEMS" "$BULK_ITEMS" >>"$RESULTS"
-  report_ratios create-log create-bulk cluster-page
+  report_ratios create-log create-bulk cluster-page owner-cluster-page
   stop_service service-logs
   # The cold start that matters in production: a new pod on a database already migrated and full.
   start_service service-logs-restart "$BIND" "$BIN" DATABASE_URL="$db_url"
