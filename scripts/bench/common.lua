@@ -28,6 +28,21 @@ function M.create_body(c)
   return string.format(create_fmt, M.uuid(c), M.cluster_id(c))
 end
 
+-- The account of cluster c in seed.sql (its logs' account_id and its owner in cluster_owners).
+function M.account(c)
+  return "acc-" .. (1 + c % 100)
+end
+
+-- The same body carrying the cluster's account_id, and optionally another service_name and summary (notify.lua).
+local account_fmt = '{"severity":"Info","service_name":"%s","cluster_uuid":"%s","cluster_id":"%s",'
+  .. '"account_id":"%s","summary":"%s","description":"d","internal_only":false,"event_stream_id":"",'
+  .. '"subscription_id":"s","doc_references":null}'
+
+function M.account_body(c, service_name, summary)
+  return string.format(account_fmt, service_name or "SREManualAction", M.uuid(c), M.cluster_id(c), M.account(c),
+    summary or "bench")
+end
+
 -- The tokens of the file named by the variable (default BENCH_TOKENS_FILE: the router's), one per account
 -- (line k: acc-k), or an empty list when it is not set.
 function M.load_tokens(variable)

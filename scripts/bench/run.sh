@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make bench`: measures service-logs and logs-router against raw PostgreSQL doing the same SQL, and the audit
-# delivery from logs-router to service-logs, in one run. It builds the release binaries (cargo build --release --bins;
-# skip with BENCH_SKIP_BUILD=1), finds PostgreSQL (scripts/ensure-postgres.sh), then runs three parts, one after the
-# other (BENCH_PARTS), each on databases of its own, recreated for the run:
+# `make bench`: measures service-logs and logs-router against raw PostgreSQL doing the same SQL, what notification
+# triggers cost service-logs' creates and how soon their webhooks arrive, and the audit delivery from logs-router to
+# service-logs, in one run. It builds the release binaries (cargo build --release --bins; skip with
+# BENCH_SKIP_BUILD=1), finds PostgreSQL (scripts/ensure-postgres.sh), then runs four parts, one after the other
+# (BENCH_PARTS), each on databases of its own, recreated for the run:
 #
 #   logs    service-logs against pgbench (this file):
 #             1. drops and recreates the database service_logs_bench,
@@ -19,6 +20,12 @@
 #                                      (BENCH_BULK_ITEMS logs per request / per multi-row INSERT)
 #                at the same concurrency (wrk connections = pgbench clients) and duration;
 #             3. stops the service and drops its database (~1.2 GB) before the next part.
+#   notify  service-logs' notification triggers (notify.sh), on the same seed, with a local webhook receiver
+#           (receiver.py) and NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS=true: create-log (create.lua, the body carrying the
+#           cluster's account_id) with no trigger, then with BENCH_NOTIFY_TRIGGERS per account (notify-seed.sql), back
+#           to back, and their ratio (goal >= 0.9); then a steady paced load (notify.lua at BENCH_NOTIFY_LOAD of that
+#           rate, BENCH_NOTIFY_SHARE of it matching a webhook trigger): notification latency p50/p99, log created_at
+#           to arrival at the receiver (goal p99 < 1 s).
 #   router  logs-router against pgbench running the store's transactions, outbox insert included (router.sh):
 #             tenant-create (POST /v1/tenants) and target-patch (PATCH /v1/tenants/{id}/targets/{tid}).
 #   audit   end-to-end audit delivery, router call to stored log in service-logs (audit.sh): events/s and delivery
@@ -38,7 +45,7 @@
 # Separate sessions are also what a real deployment looks like (service, clients and database apart).
 #
 # Environment (all optional):
-#   BENCH_PARTS        which parts, in this order                   (default "logs router audit")
+#   BENCH_PARTS        which parts, in this order                   (default "logs notify router audit")
 #   BENCH_ROWS         logs to seed (logs)                          (default 1000000)
 #   BENCH_CLUSTERS     clusters they are spread over (logs)         (default 10000)
 #   BENCH_BULK_ITEMS   logs per bulk create (logs)                  (default 100, at most 1000)
@@ -48,6 +55,11 @@
 #   BENCH_THREADS      wrk threads = pgbench -j                     (default 2)
 #   BENCH_BIND_ADDR    where service-logs listens                   (default 127.0.0.1:18000)
 #   BENCH_ROUTER_BIND_ADDR  where logs-router listens               (default 127.0.0.1:18080)
+#   BENCH_RECEIVER_ADDR     where the notify part's webhook receiver listens (default 127.0.0.1:18099)
+#   BENCH_NOTIFY_TRIGGERS   triggers per account, for 100 accounts (notify)  (default 100)
+#   BENCH_NOTIFY_LOAD       the steady phase's rate, a share of the create rate with triggers (default 0.5)
+#   BENCH_NOTIFY_SHARE      the share of its creates that match a webhook trigger (notify) (default 0.1)
+#   BENCH_NOTIFY_TIMEOUT    seconds to wait for the notifications to be delivered (notify) (default 60)
 #   BENCH_ACCOUNTS     accounts (tokens) the router load rotates    (default 1024)
 #   BENCH_AUDIT_CONNECTIONS  wrk connections of the audit load      (default BENCH_CONCURRENCY)
 #   BENCH_AUDIT_LOAD   the paced audit phase's share of the router's unpaced write rate (default 0.8)
@@ -59,8 +71,8 @@
 #   PG_ADMIN_URL, PG_FORCE_LOCAL, ...  as for scripts/ensure-postgres.sh
 #   CARGO, CARGO_TARGET_DIR            as for cargo
 #
-# Exit status: 0 when every request succeeded and every audit event was stored (whatever the ratios), 1 when a run
-# had errors or failed.
+# Exit status: 0 when every request succeeded, every audit event was stored and every matched log was notified
+# (whatever the ratios and latencies), 1 when a run had errors or failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -74,7 +86,7 @@ die() {
   exit 1
 }
 
-PARTS=${BENCH_PARTS:-logs router audit}
+PARTS=${BENCH_PARTS:-logs notify router audit}
 ROWS=${BENCH_ROWS:-1000000}
 CLUSTERS=${BENCH_CLUSTERS:-10000}
 BULK_ITEMS=${BENCH_BULK_ITEMS:-100}
@@ -89,6 +101,11 @@ AUDIT_CONC=${BENCH_AUDIT_CONNECTIONS:-$CONC}
 AUDIT_LOAD=${BENCH_AUDIT_LOAD:-0.8}
 AUDIT_CALLS=${BENCH_AUDIT_CALLS:-5000}
 AUDIT_TIMEOUT=${BENCH_AUDIT_TIMEOUT:-180}
+NOTIFY_RECEIVER=${BENCH_RECEIVER_ADDR:-127.0.0.1:18099}
+NOTIFY_TRIGGERS=${BENCH_NOTIFY_TRIGGERS:-100}
+NOTIFY_LOAD=${BENCH_NOTIFY_LOAD:-0.5}
+NOTIFY_SHARE=${BENCH_NOTIFY_SHARE:-0.1}
+NOTIFY_TIMEOUT=${BENCH_NOTIFY_TIMEOUT:-60}
 SECRET=bench-secret
 CARGO=${CARGO:-cargo}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -98,16 +115,19 @@ OUT=$TARGET_DIR/bench
 RESULTS=$OUT/results.txt
 
 for v in ROWS CLUSTERS BULK_ITEMS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
-  AUDIT_TIMEOUT; do
+  AUDIT_TIMEOUT NOTIFY_TRIGGERS NOTIFY_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "a BENCH_ variable for $v must be a positive integer (got '${!v}')"
 done
 [ "$CLUSTERS" -le 999999999999 ] || die "BENCH_CLUSTERS must fit in 12 digits"
 [[ $AUDIT_LOAD =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_AUDIT_LOAD must be a fraction in (0, 1] (got '$AUDIT_LOAD')"
+[[ $NOTIFY_LOAD =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_NOTIFY_LOAD must be a fraction in (0, 1] (got '$NOTIFY_LOAD')"
+[[ $NOTIFY_SHARE =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_NOTIFY_SHARE must be a fraction in (0, 1] (got '$NOTIFY_SHARE')"
+[ "$NOTIFY_TRIGGERS" -le 100000 ] || die "BENCH_NOTIFY_TRIGGERS must be at most 100000"
 [ "$BULK_ITEMS" -le 1000 ] || die "BENCH_BULK_ITEMS must be at most 1000 (the bulk create's limit)"
 [ "$THREADS" -le "$CONC" ] || THREADS=$CONC
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 for p in $PARTS; do
-  case $p in logs | router | audit) ;; *) die "unknown part '$p' in BENCH_PARTS (logs, router, audit)" ;; esac
+  case $p in logs | notify | router | audit) ;; *) die "unknown part '$p' in BENCH_PARTS (logs, notify, router, audit)" ;; esac
 done
 mkdir -p "$OUT"
 
@@ -131,6 +151,7 @@ need curl curl
 need psql postgresql-client
 need pgbench postgresql-contrib
 need setsid util-linux
+if want notify; then need python3 python3; fi
 command -v pgbench >/dev/null 2>&1 || die "pgbench still missing after installing postgresql-contrib"
 
 # --- build ----------------------------------------------------------------------------------------
@@ -140,7 +161,7 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   log "$CARGO build --release --bins"
   "$CARGO" build --release --bins
 fi
-if want logs || want audit; then
+if want logs || want notify || want audit; then
   [ -x "$BIN" ] || die "$BIN not found (build it: cargo build --release --bins)"
 fi
 if want router || want audit; then
@@ -488,6 +509,8 @@ report_processes() {
   } >>"$RESULTS"
 }
 
+# shellcheck source=scripts/bench/notify.sh
+. "$HERE/notify.sh"
 # shellcheck source=scripts/bench/router.sh
 . "$HERE/router.sh"
 # shellcheck source=scripts/bench/audit.sh
@@ -515,4 +538,4 @@ report_processes
 cat "$RESULTS"
 echo "(written to ${RESULTS#"$ROOT"/}; raw outputs beside it)"
 
-[ "$FAILED" = 0 ] || die "some requests failed or some audit events were not stored; the figures above are not valid"
+[ "$FAILED" = 0 ] || die "requests failed, audit events not stored or notifications not delivered: figures not valid"
