@@ -33,7 +33,11 @@ const TOKEN_SETTINGS: [&str; 2] = ["auth_hs256_secret", "auth_account_claim"];
 ///   claim), not the server's;
 /// * the settings in `required` (ids, e.g. `database_url`) say that `serve` needs them;
 /// * `token --permission` lists the service's `permissions`, so a token can be minted without reading the docs.
-pub fn with_plain_help(cmd: clap::Command, required: &[&str], permissions: &[&str]) -> clap::Command {
+pub fn with_plain_help(
+    cmd: clap::Command,
+    required: &[&str],
+    permissions: &[&str],
+) -> clap::Command {
     let mut cmd = cmd.mut_args(|a| a.hide_env_values(true));
     for id in required {
         cmd = cmd.mut_arg(*id, |a| {

@@ -4,6 +4,7 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_dsl::CombineDsl;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::trigger::{ActionType, action_hash};
@@ -77,8 +78,8 @@ pub fn stored_hash(trigger_id: &str, action: &StoredAction) -> (ActionType, Stri
 /// Which triggers see a log follows the readers' rule: the triggers of the log's own `account_id` and of the
 /// account that owns its cluster now (by `cluster_uuid`, or `cluster_id` when the log has no uuid), and the
 /// account-less (internal) ones; an `internal_only` log is seen by account-less triggers only. One query reads the
-/// triggers that may see any log of the batch (none: nothing else is read) and one the owners of its clusters;
-/// which trigger sees which log, and the searches, are decided in memory. A log equal to a recent one of the same
+/// owners of the batch's clusters and one the triggers of every account that may see a log of the batch, each
+/// index lookups; which trigger sees which log, and the searches, are decided in memory. A log equal to a recent one of the same
 /// cluster ([`find_duplicate`]) is recorded as a duplicate and queues nothing.
 pub async fn queue_matched(
     conn: &mut AsyncPgConnection,
@@ -88,15 +89,11 @@ pub async fn queue_matched(
     if logs.is_empty() {
         return Ok(0);
     }
-    let candidates = triggers_seeing_any(conn, logs).await?;
+    let owners = owners_of(conn, logs).await?;
+    let candidates = triggers_seeing_any(conn, logs, &owners).await?;
     if candidates.is_empty() {
         return Ok(0);
     }
-    let owners = if candidates.iter().any(|t| !t.account_id.is_empty()) {
-        owners_of(conn, logs).await?
-    } else {
-        Vec::new()
-    };
     let mut queued = 0;
     for log in logs {
         let seeing: Vec<&TriggerRow> = candidates
@@ -225,62 +222,53 @@ fn clusters_of(logs: &[LogRow]) -> (Vec<String>, Vec<String>) {
     (uuids, ids)
 }
 
-/// The triggers that may see some log of the batch, oldest first, in one statement: the account-less ones, those
-/// of the logs' accounts and those of the accounts owning their clusters (logs not `internal_only`).
+/// The triggers that may see some log of the batch, oldest first: the account-less ones, those of the logs'
+/// accounts and those of the accounts owning their clusters (`owners`; logs not `internal_only`). One index
+/// lookup (`notification_triggers_account`) for all the accounts, bound as one array.
 async fn triggers_seeing_any(
     conn: &mut AsyncPgConnection,
     logs: &[LogRow],
+    owners: &[(String, String, String)],
 ) -> QueryResult<Vec<TriggerRow>> {
     use notification_triggers as t;
-    let accounts: Vec<String> = logs
-        .iter()
-        .filter(|l| !l.internal_only && !l.account_id.is_empty())
-        .map(|l| l.account_id.clone())
+    let mut accounts: Vec<String> = std::iter::once(String::new())
+        .chain(
+            logs.iter()
+                .filter(|l| !l.internal_only && !l.account_id.is_empty())
+                .map(|l| l.account_id.clone()),
+        )
+        .chain(owners.iter().map(|(_, _, account)| account.clone()))
         .collect();
-    let (uuids, ids) = clusters_of(logs);
-    let owners = cluster_owners::table
-        .select(cluster_owners::account_id)
-        .filter(
-            cluster_owners::cluster_uuid
-                .eq_any(uuids)
-                .or(cluster_owners::cluster_id
-                    .eq_any(ids)
-                    .and(cluster_owners::cluster_id.ne(String::new()))),
-        );
+    accounts.sort();
+    accounts.dedup();
     t::table
         .select(TriggerRow::as_select())
-        .filter(
-            t::account_id
-                .eq(String::new())
-                .or(t::account_id.eq_any(accounts))
-                .or(t::account_id.eq_any(owners)),
-        )
+        .filter(t::account_id.eq_any(accounts))
         .order_by((t::created_at.asc(), t::id.asc()))
         .load(conn)
         .await
 }
 
-/// The owners of the batch's clusters: `(cluster_uuid, cluster_id, account_id)`.
+/// The owners of the batch's clusters: `(cluster_uuid, cluster_id, account_id)`. Two index lookups in one
+/// statement (`UNION ALL`: the primary key for the uuids, `cluster_owners_cluster_id` for the ids of logs without
+/// a uuid); an `OR` of the two would scan the registry. A row may come twice; callers only ask whether one matches.
 async fn owners_of(
     conn: &mut AsyncPgConnection,
     logs: &[LogRow],
 ) -> QueryResult<Vec<(String, String, String)>> {
+    use cluster_owners as o;
     let (uuids, ids) = clusters_of(logs);
     if uuids.is_empty() && ids.is_empty() {
         return Ok(Vec::new());
     }
-    cluster_owners::table
-        .select((
-            cluster_owners::cluster_uuid,
-            cluster_owners::cluster_id,
-            cluster_owners::account_id,
-        ))
-        .filter(
-            cluster_owners::cluster_uuid
-                .eq_any(uuids)
-                .or(cluster_owners::cluster_id
-                    .eq_any(ids)
-                    .and(cluster_owners::cluster_id.ne(String::new()))),
+    o::table
+        .select((o::cluster_uuid, o::cluster_id, o::account_id))
+        .filter(o::cluster_uuid.eq_any(uuids))
+        .union_all(
+            o::table
+                .select((o::cluster_uuid, o::cluster_id, o::account_id))
+                .filter(o::cluster_id.eq_any(ids))
+                .filter(o::cluster_id.ne(String::new())),
         )
         .load(conn)
         .await
