@@ -18,4 +18,5 @@ mod ops;
 mod owners;
 mod retention;
 mod search_eval;
+mod trigger_cache;
 mod triggers;
