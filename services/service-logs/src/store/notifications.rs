@@ -156,12 +156,19 @@ fn seeing<'a>(
         accounts.sort_unstable();
         accounts.dedup();
     }
-    let mut seeing: Vec<&ParsedTrigger> = accounts
+    let lists: Vec<&AccountTriggers> = accounts
         .iter()
         .filter_map(|a| triggers.get(*a))
+        .filter(|list| !list.is_empty())
+        .collect();
+    let mut seeing: Vec<&ParsedTrigger> = lists
+        .iter()
         .flat_map(|list| list.iter().map(Arc::as_ref))
         .collect();
-    seeing.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    // Each list is oldest first already; only triggers of several accounts need merging.
+    if lists.len() > 1 {
+        seeing.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    }
     seeing
 }
 
