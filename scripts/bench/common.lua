@@ -5,6 +5,7 @@
 --   BENCH_WRK_OUT   file done() writes one line to: requests duration_s non2xx socket_errors p50_ms p99_ms mean_ms
 -- and, for the logs-router scripts (tenant-create.lua, target-patch.lua):
 --   BENCH_TOKENS_FILE  one bearer token a line; line k acts for the account acc-k
+-- and, for page.lua's owner page: BENCH_OWNER_TOKENS_FILE, the same for service-logs' accounts.
 local M = {}
 
 M.token = os.getenv("BENCH_TOKEN") or ""
@@ -27,10 +28,26 @@ function M.create_body(c)
   return string.format(create_fmt, M.uuid(c), M.cluster_id(c))
 end
 
--- The router's tokens, one per account (line k: acc-k), or an empty list when BENCH_TOKENS_FILE is not set.
-function M.load_tokens()
+-- The account of cluster c in seed.sql (its logs' account_id and its owner in cluster_owners).
+function M.account(c)
+  return "acc-" .. (1 + c % 100)
+end
+
+-- The same body carrying the cluster's account_id, and optionally another service_name and summary (notify.lua).
+local account_fmt = '{"severity":"Info","service_name":"%s","cluster_uuid":"%s","cluster_id":"%s",'
+  .. '"account_id":"%s","summary":"%s","description":"d","internal_only":false,"event_stream_id":"",'
+  .. '"subscription_id":"s","doc_references":null}'
+
+function M.account_body(c, service_name, summary)
+  return string.format(account_fmt, service_name or "SREManualAction", M.uuid(c), M.cluster_id(c), M.account(c),
+    summary or "bench")
+end
+
+-- The tokens of the file named by the variable (default BENCH_TOKENS_FILE: the router's), one per account
+-- (line k: acc-k), or an empty list when it is not set.
+function M.load_tokens(variable)
   local tokens = {}
-  local path = os.getenv("BENCH_TOKENS_FILE")
+  local path = os.getenv(variable or "BENCH_TOKENS_FILE")
   if path and path ~= "" then
     for line in io.lines(path) do
       if line ~= "" then

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# `make bench`: measures service-logs and logs-router against raw PostgreSQL doing the same SQL, and the audit
-# delivery from logs-router to service-logs, in one run. It builds the release binaries (cargo build --release --bins;
-# skip with BENCH_SKIP_BUILD=1), finds PostgreSQL (scripts/ensure-postgres.sh), then runs three parts, one after the
-# other (BENCH_PARTS), each on databases of its own, recreated for the run:
+# `make bench`: measures service-logs and logs-router against raw PostgreSQL doing the same SQL, what notification
+# triggers cost service-logs' creates and how soon their webhooks arrive, and the audit delivery from logs-router to
+# service-logs, in one run. It builds the release binaries (cargo build --release --bins; skip with
+# BENCH_SKIP_BUILD=1), finds PostgreSQL (scripts/ensure-postgres.sh), then runs four parts, one after the other
+# (BENCH_PARTS), each on databases of its own, recreated for the run:
 #
 #   logs    service-logs against pgbench (this file):
 #             1. drops and recreates the database service_logs_bench,
 #                starts `target/release/service-logs serve` on it (it migrates), seeds cluster_logs with one
-#                INSERT ... SELECT FROM generate_series (scripts/bench/seed.sql), then VACUUM ANALYZE;
+#                INSERT ... SELECT FROM generate_series and the owner of every cluster in cluster_owners
+#                (scripts/bench/seed.sql), then VACUUM ANALYZE;
 #             2. for each scenario, one after the other (never at the same time), a warm-up then a measurement:
-#                  cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + page.sql
-#                  create-log    service: wrk + create.lua    raw: pgbench -M prepared + create.sql
-#                  create-bulk   service: wrk + bulk.lua      raw: pgbench -M prepared + bulk.sql
-#                                (BENCH_BULK_ITEMS logs per request / per multi-row INSERT)
+#                  cluster-page        service: wrk + page.lua      raw: pgbench -M prepared + page.sql
+#                                      (a read-internal token)
+#                  owner-cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + owner-page.sql
+#                                      (the cluster owner's service-logs.log.read token, BENCH_OWNER_TOKENS_FILE)
+#                  create-log          service: wrk + create.lua    raw: pgbench -M prepared + create.sql
+#                  create-bulk         service: wrk + bulk.lua      raw: pgbench -M prepared + bulk.sql
+#                                      (BENCH_BULK_ITEMS logs per request / per multi-row INSERT)
 #                at the same concurrency (wrk connections = pgbench clients) and duration;
 #             3. stops the service and drops its database (~1.2 GB) before the next part.
+#   notify  service-logs' notification triggers (notify.sh), on the same seed, with a local webhook receiver
+#           (receiver.py) and NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS=true: create-log (create.lua, the body carrying the
+#           cluster's account_id) with no trigger, then with BENCH_NOTIFY_TRIGGERS per account (notify-seed.sql), back
+#           to back, and their ratio (goal >= 0.9); then a steady paced load (notify.lua at BENCH_NOTIFY_LOAD of that
+#           rate, BENCH_NOTIFY_SHARE of it matching a webhook trigger): notification latency p50/p99, log created_at
+#           to arrival at the receiver (goal p99 < 1 s).
 #   router  logs-router against pgbench running the store's transactions, outbox insert included (router.sh):
 #             tenant-create (POST /v1/tenants) and target-patch (PATCH /v1/tenants/{id}/targets/{tid}).
 #   audit   end-to-end audit delivery, router call to stored log in service-logs (audit.sh): events/s and delivery
@@ -34,7 +45,7 @@
 # Separate sessions are also what a real deployment looks like (service, clients and database apart).
 #
 # Environment (all optional):
-#   BENCH_PARTS        which parts, in this order                   (default "logs router audit")
+#   BENCH_PARTS        which parts, in this order                   (default "logs notify router audit")
 #   BENCH_ROWS         logs to seed (logs)                          (default 1000000)
 #   BENCH_CLUSTERS     clusters they are spread over (logs)         (default 10000)
 #   BENCH_BULK_ITEMS   logs per bulk create (logs)                  (default 100, at most 1000)
@@ -44,6 +55,11 @@
 #   BENCH_THREADS      wrk threads = pgbench -j                     (default 2)
 #   BENCH_BIND_ADDR    where service-logs listens                   (default 127.0.0.1:18000)
 #   BENCH_ROUTER_BIND_ADDR  where logs-router listens               (default 127.0.0.1:18080)
+#   BENCH_RECEIVER_ADDR     where the notify part's webhook receiver listens (default 127.0.0.1:18099)
+#   BENCH_NOTIFY_TRIGGERS   triggers per account, for 100 accounts (notify)  (default 100)
+#   BENCH_NOTIFY_LOAD       the steady phase's rate, a share of the create rate with triggers (default 0.5)
+#   BENCH_NOTIFY_SHARE      the share of its creates that match a webhook trigger (notify) (default 0.1)
+#   BENCH_NOTIFY_TIMEOUT    seconds to wait for the notifications to be delivered (notify) (default 60)
 #   BENCH_ACCOUNTS     accounts (tokens) the router load rotates    (default 1024)
 #   BENCH_AUDIT_CONNECTIONS  wrk connections of the audit load      (default BENCH_CONCURRENCY)
 #   BENCH_AUDIT_LOAD   the paced audit phase's share of the router's unpaced write rate (default 0.8)
@@ -55,8 +71,8 @@
 #   PG_ADMIN_URL, PG_FORCE_LOCAL, ...  as for scripts/ensure-postgres.sh
 #   CARGO, CARGO_TARGET_DIR            as for cargo
 #
-# Exit status: 0 when every request succeeded and every audit event was stored (whatever the ratios), 1 when a run
-# had errors or failed.
+# Exit status: 0 when every request succeeded, every audit event was stored and every matched log was notified
+# (whatever the ratios and latencies), 1 when a run had errors or failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -70,7 +86,7 @@ die() {
   exit 1
 }
 
-PARTS=${BENCH_PARTS:-logs router audit}
+PARTS=${BENCH_PARTS:-logs notify router audit}
 ROWS=${BENCH_ROWS:-1000000}
 CLUSTERS=${BENCH_CLUSTERS:-10000}
 BULK_ITEMS=${BENCH_BULK_ITEMS:-100}
@@ -85,6 +101,11 @@ AUDIT_CONC=${BENCH_AUDIT_CONNECTIONS:-$CONC}
 AUDIT_LOAD=${BENCH_AUDIT_LOAD:-0.8}
 AUDIT_CALLS=${BENCH_AUDIT_CALLS:-5000}
 AUDIT_TIMEOUT=${BENCH_AUDIT_TIMEOUT:-180}
+NOTIFY_RECEIVER=${BENCH_RECEIVER_ADDR:-127.0.0.1:18099}
+NOTIFY_TRIGGERS=${BENCH_NOTIFY_TRIGGERS:-100}
+NOTIFY_LOAD=${BENCH_NOTIFY_LOAD:-0.5}
+NOTIFY_SHARE=${BENCH_NOTIFY_SHARE:-0.1}
+NOTIFY_TIMEOUT=${BENCH_NOTIFY_TIMEOUT:-60}
 SECRET=bench-secret
 CARGO=${CARGO:-cargo}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -94,16 +115,19 @@ OUT=$TARGET_DIR/bench
 RESULTS=$OUT/results.txt
 
 for v in ROWS CLUSTERS BULK_ITEMS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
-  AUDIT_TIMEOUT; do
+  AUDIT_TIMEOUT NOTIFY_TRIGGERS NOTIFY_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "a BENCH_ variable for $v must be a positive integer (got '${!v}')"
 done
 [ "$CLUSTERS" -le 999999999999 ] || die "BENCH_CLUSTERS must fit in 12 digits"
 [[ $AUDIT_LOAD =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_AUDIT_LOAD must be a fraction in (0, 1] (got '$AUDIT_LOAD')"
+[[ $NOTIFY_LOAD =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_NOTIFY_LOAD must be a fraction in (0, 1] (got '$NOTIFY_LOAD')"
+[[ $NOTIFY_SHARE =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "BENCH_NOTIFY_SHARE must be a fraction in (0, 1] (got '$NOTIFY_SHARE')"
+[ "$NOTIFY_TRIGGERS" -le 100000 ] || die "BENCH_NOTIFY_TRIGGERS must be at most 100000"
 [ "$BULK_ITEMS" -le 1000 ] || die "BENCH_BULK_ITEMS must be at most 1000 (the bulk create's limit)"
 [ "$THREADS" -le "$CONC" ] || THREADS=$CONC
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 for p in $PARTS; do
-  case $p in logs | router | audit) ;; *) die "unknown part '$p' in BENCH_PARTS (logs, router, audit)" ;; esac
+  case $p in logs | notify | router | audit) ;; *) die "unknown part '$p' in BENCH_PARTS (logs, notify, router, audit)" ;; esac
 done
 mkdir -p "$OUT"
 
@@ -127,6 +151,7 @@ need curl curl
 need psql postgresql-client
 need pgbench postgresql-contrib
 need setsid util-linux
+if want notify; then need python3 python3; fi
 command -v pgbench >/dev/null 2>&1 || die "pgbench still missing after installing postgresql-contrib"
 
 # --- build ----------------------------------------------------------------------------------------
@@ -136,7 +161,7 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   log "$CARGO build --release --bins"
   "$CARGO" build --release --bins
 fi
-if want logs || want audit; then
+if want logs || want notify || want audit; then
   [ -x "$BIN" ] || die "$BIN not found (build it: cargo build --release --bins)"
 fi
 if want router || want audit; then
@@ -300,7 +325,7 @@ cpu_row() {
     us = 1e6 / hz / (n > 0 ? n : 1)
     other = (d[2] - d[3] - d[4] - d[5] - d[6]) * us
     if (other < 0.5) other = 0 # clock-tick rounding
-    printf "%-22s %7.0f %8.0f %9.0f %6.0f | %4.0f%%", l, d[5] * us, (d[4] + d[6]) * us, d[3] * us, other,
+    printf "%-26s %7.0f %8.0f %9.0f %6.0f | %4.0f%%", l, d[5] * us, (d[4] + d[6]) * us, d[3] * us, other,
       (d[1] > 0 ? 100 * d[2] / d[1] : 0) }'
 }
 
@@ -370,7 +395,7 @@ scenario() {
   $BEFORE_SIDE
   run_pgbench "$name" "$sql" "$db" "$@"
   ratio=$(awk -v a="$W_RPS" -v b="$P_TPS" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-  ROW[$name]=$(printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s' \
+  ROW[$name]=$(printf '%-18s %13s %8s %8s | %11s %8s %8s | %5s' \
     "$name" "$W_RPS" "$W_P50" "$W_P99" "$P_TPS" "$P_P50" "$P_P99" "$ratio")
   CPU[$name]="$W_CPU"$'\n'"$P_CPU"
   log "${ROW[$name]}"
@@ -380,20 +405,33 @@ scenario() {
 report_ratios() {
   local s
   {
-    printf '%-14s %13s %8s %8s | %11s %8s %8s | %5s\n' \
+    printf '%-18s %13s %8s %8s | %11s %8s %8s | %5s\n' \
       scenario "service req/s" "p50 ms" "p99 ms" "pgbench tps" "p50 ms" "p99 ms" ratio
     for s in "$@"; do printf '%s\n' "${ROW[$s]}"; done
     echo
-    printf '%-22s %7s %8s %9s %6s | %5s\n' "CPU us per request" client service postgres other busy
+    printf '%-26s %7s %8s %9s %6s | %5s\n' "CPU us per request" client service postgres other busy
     for s in "$@"; do printf '%s\n' "${CPU[$s]}"; done
     echo "(other = kernel work outside the processes, e.g. loopback TCP, plus anything else running on the machine)"
     echo
   } >>"$RESULTS"
 }
 
+# owner_tokens <file>: writes one `service-logs.log.read` token a line, line k for account acc-k (k = 1..100, the
+# accounts of seed.sql), each valid for the whole run.
+owner_tokens() {
+  local k
+  : >"$1"
+  for k in $(seq 1 100); do
+    AUTH_HS256_SECRET=$SECRET "$BIN" token --sub "owner-$k" --account "acc-$k" --permission service-logs.log.read \
+      --ttl 86400 | tr -d '\r\n' >>"$1"
+    echo >>"$1"
+  done
+  [ "$(grep -c . "$1")" = 100 ] || die "'$BIN token' did not print 100 owner tokens"
+}
+
 # --- part: service-logs -----------------------------------------------------------------------------
 part_logs() {
-  local db_url token probe_uuid code t0 t1
+  local db_url token probe_uuid code t0 t1 owner other
   fresh_database service_logs_bench
   db_url=$FRESH_URL
   psql_db() { psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$db_url" "$@"; }
@@ -422,16 +460,31 @@ part_logs() {
     -d "{\"severity\":\"Info\",\"service_name\":\"SREManualAction\",\"cluster_uuid\":\"$probe_uuid\",\"summary\":\"probe\"}")
   [ "$code" = 201 ] || die "create answered $code, not 201: $(head -c 500 "$OUT/probe-create.json")"
 
+  # The owners' tokens: line k a `service-logs.log.read` token of acc-k, the owner of cluster c when k = 1 + c % 100
+  # (seed.sql); the owner of cluster 1 must see its logs (not internal_only) and another account none of them.
+  owner_tokens "$OUT/owner-tokens.txt"
+  owner=$(sed -n 2p "$OUT/owner-tokens.txt") other=$(sed -n 3p "$OUT/owner-tokens.txt")
+  code=$(curl -s -o "$OUT/probe-owner-page.json" -w '%{http_code}' -H "Authorization: Bearer $owner" \
+    "http://$BIND/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=20&orderBy=timestamp%20desc")
+  [ "$code" = 200 ] || die "owner's cluster page answered $code, not 200: $(head -c 500 "$OUT/probe-owner-page.json")"
+  grep -q '"total":[1-9]' "$OUT/probe-owner-page.json" \
+    || warn "the owner of cluster 1 sees none of its logs: $(head -c 200 "$OUT/probe-owner-page.json")"
+  curl -s -H "Authorization: Bearer $other" \
+    "http://$BIND/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=0" \
+    | grep -q '"total":0' || die "acc-3, not the owner of cluster 1, sees some of its logs"
+
   export BENCH_TOKEN=$token BENCH_CLUSTERS=$CLUSTERS
   # Reads first, on the freshly vacuumed table; then the inserts (which grow it by a few percent).
   scenario cluster-page page.lua "http://$BIND" page.sql "$db_url" -D clusters="$CLUSTERS"
+  BENCH_OWNER_TOKENS_FILE=$OUT/owner-tokens.txt \
+    scenario owner-cluster-page page.lua "http://$BIND" owner-page.sql "$db_url" -D clusters="$CLUSTERS"
   scenario create-log create.lua "http://$BIND" create.sql "$db_url" -D clusters="$CLUSTERS"
   export BENCH_BULK_ITEMS=$BULK_ITEMS
   scenario create-bulk bulk.lua "http://$BIND" bulk.sql "$db_url" -D clusters="$CLUSTERS" -D items="$BULK_ITEMS"
 
   printf '## service-logs (rows=%s clusters=%s; create-bulk: %s logs per request/transaction, logs/s = %s x req/s)\n' \
     "$ROWS" "$CLUSTERS" "$BULK_ITEMS" "$BULK_ITEMS" >>"$RESULTS"
-  report_ratios create-log create-bulk cluster-page
+  report_ratios create-log create-bulk cluster-page owner-cluster-page
   stop_service service-logs
   # The cold start that matters in production: a new pod on a database already migrated and full.
   start_service service-logs-restart "$BIND" "$BIN" DATABASE_URL="$db_url"
@@ -456,6 +509,8 @@ report_processes() {
   } >>"$RESULTS"
 }
 
+# shellcheck source=scripts/bench/notify.sh
+. "$HERE/notify.sh"
 # shellcheck source=scripts/bench/router.sh
 . "$HERE/router.sh"
 # shellcheck source=scripts/bench/audit.sh
@@ -483,4 +538,4 @@ report_processes
 cat "$RESULTS"
 echo "(written to ${RESULTS#"$ROOT"/}; raw outputs beside it)"
 
-[ "$FAILED" = 0 ] || die "some requests failed or some audit events were not stored; the figures above are not valid"
+[ "$FAILED" = 0 ] || die "requests failed, audit events not stored or notifications not delivered: figures not valid"

@@ -1,13 +1,15 @@
--- Seeds cluster_logs for `make bench` (scripts/bench/run.sh) in ONE statement.
--- psql variables: rows (e.g. 1000000), clusters (e.g. 10000).
+-- Seeds cluster_logs for `make bench` (scripts/bench/run.sh) in ONE statement, then the cluster-owner registry
+-- (cluster_owners) in a second one. psql variables: rows (e.g. 1000000), clusters (e.g. 10000).
 --
 -- Shape, chosen to look like production:
 --   * rows are inserted in time order (as the service would have written them), spread over the last year, so the
 --     logs of one cluster are scattered over the heap, one page each, like in a real table;
 --   * cluster c (1..clusters) has cluster_uuid '00000000-0000-4000-8000-' || lpad(c, 12, '0') and cluster_id
 --     'bench' || lpad(c, 27, '0') (32 characters); the load generators compute the same strings;
---   * clusters are picked at random (about rows/clusters logs each), account_id is one of 100 accounts per cluster,
---     about 10 % of logs are internal_only, severities and service_names follow a skewed spread;
+--   * clusters are picked at random (about rows/clusters logs each); cluster c belongs to account
+--     'acc-' || (1 + c % 100) (100 accounts, about clusters/100 clusters each): its logs carry that account_id and
+--     cluster_owners names it as the owner ('learned', as the service records it from the first log naming an
+--     account); about 10 % of logs are internal_only, severities and service_names follow a skewed spread;
 --   * ids are 27 alphanumeric characters ('0'-padded hex), unique; the service's own KSUIDs never collide with them.
 SELECT setseed(0.4242);
 
@@ -44,3 +46,14 @@ FROM (
         now() - interval '365 days' * (1 - s.i::float8 / :rows) - random() * interval '10 minutes' AS ts
     FROM generate_series(1, :rows) AS s(i)
 ) AS g;
+
+-- The owner of every cluster, as the service would have learned it from the logs above (store::owners::learn_all).
+INSERT INTO cluster_owners (cluster_uuid, cluster_id, subscription_id, account_id, source, updated_at)
+SELECT
+    '00000000-0000-4000-8000-' || lpad(c::text, 12, '0'),
+    'bench' || lpad(c::text, 27, '0'),
+    'sub' || lpad(c::text, 24, '0'),
+    'acc-' || (1 + c % 100),
+    'learned',
+    now() - interval '365 days'
+FROM generate_series(1, :clusters) AS c;

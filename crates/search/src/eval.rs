@@ -7,6 +7,8 @@
 //! Text compares by bytes, as PostgreSQL does under the `C` collation the services' databases use. `ILIKE`
 //! lower-cases with Unicode rules (`str::to_lowercase`), which agrees with PostgreSQL on ASCII.
 
+use std::borrow::Cow;
+
 use crate::CompareOp;
 
 /// A test of one value against literals of the same type.
@@ -21,17 +23,32 @@ impl<T: PartialOrd> Test<T> {
     /// Whether `value` passes, as SQL's `=`, `<>`, `<`, `<=`, `>`, `>=`, `IN`, `NOT IN`, `BETWEEN` (inclusive,
     /// and false when `low > high`) and `NOT BETWEEN` answer on non-null values.
     pub fn holds(&self, value: &T) -> bool {
+        self.holds_borrowed(value)
+    }
+
+    /// [`Test::holds`] on a borrowed form of the value (a `&str` for a `Test<String>`), comparing the same way
+    /// without making a `T` of it.
+    pub fn holds_borrowed<U>(&self, value: &U) -> bool
+    where
+        T: std::borrow::Borrow<U>,
+        U: PartialOrd + ?Sized,
+    {
         match self {
-            Test::Compare(op, v) => match op {
-                CompareOp::Eq => value == v,
-                CompareOp::NotEq => value != v,
-                CompareOp::Lt => value < v,
-                CompareOp::Le => value <= v,
-                CompareOp::Gt => value > v,
-                CompareOp::Ge => value >= v,
-            },
-            Test::In { negated, values } => values.iter().any(|v| v == value) != *negated,
-            Test::Between { negated, low, high } => (low <= value && value <= high) != *negated,
+            Test::Compare(op, v) => {
+                let v = v.borrow();
+                match op {
+                    CompareOp::Eq => value == v,
+                    CompareOp::NotEq => value != v,
+                    CompareOp::Lt => value < v,
+                    CompareOp::Le => value <= v,
+                    CompareOp::Gt => value > v,
+                    CompareOp::Ge => value >= v,
+                }
+            }
+            Test::In { negated, values } => values.iter().any(|v| v.borrow() == value) != *negated,
+            Test::Between { negated, low, high } => {
+                (low.borrow() <= value && value <= high.borrow()) != *negated
+            }
         }
     }
 }
@@ -40,10 +57,10 @@ impl<T: PartialOrd> Test<T> {
 /// one, and `\` makes the next character literal. A pattern ending in a lone `\` matches nothing (PostgreSQL
 /// refuses it).
 pub fn like(value: &str, pattern: &str, case_insensitive: bool) -> bool {
-    let (value, pattern) = if case_insensitive {
-        (value.to_lowercase(), pattern.to_lowercase())
+    let (value, pattern): (Cow<'_, str>, Cow<'_, str>) = if case_insensitive {
+        (value.to_lowercase().into(), pattern.to_lowercase().into())
     } else {
-        (value.to_owned(), pattern.to_owned())
+        (value.into(), pattern.into())
     };
     let Some(tokens) = tokenize(&pattern) else {
         return false;

@@ -12,5 +12,7 @@ CREATE TABLE notification_triggers (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Matching a new log reads the triggers of at most two accounts and the account-less ones: one index lookup.
+-- Matching a create batch reads the triggers of the accounts that may see its logs and the account-less ones ('')
+-- with one index lookup (`account_id = ANY($1)`, store::notifications::load_triggers), and only when the instance's
+-- cache of parsed triggers is not of the current generation (2026-12-03-000002_notification_trigger_generation).
 CREATE INDEX notification_triggers_account ON notification_triggers (account_id, created_at, id);

@@ -117,7 +117,7 @@ impl Criteria {
             Criteria::Or(a, b) => a.matches(log) || b.matches(log),
             Criteria::Not(e) => !e.matches(log),
             Criteria::Always(v) => *v,
-            Criteria::Text(f, TextTest::Value(t)) => t.holds(&text_of(*f, log).to_owned()),
+            Criteria::Text(f, TextTest::Value(t)) => t.holds_borrowed(text_of(*f, log)),
             Criteria::Text(
                 f,
                 TextTest::Like {

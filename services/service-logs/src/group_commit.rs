@@ -144,6 +144,7 @@ async fn run(
             }
         }
         let pool = pool.clone();
+        let queueing = queueing.clone();
         tokio::spawn(async move {
             commit(&pool, batch, &queueing).await;
             drop(writer);

@@ -70,7 +70,7 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
     let creates = web::Data::new(group_commit::GroupCommit::start(
         foundation.pool.clone(),
         &settings.group,
-        notifier.queueing,
+        notifier.queueing.clone(),
     ));
     let bound = server::serve::<dialect::Ocm, _>(
         &settings.server,

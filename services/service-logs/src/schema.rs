@@ -59,6 +59,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    notification_trigger_generation (id) {
+        id -> Bool,
+        generation -> Uuid,
+    }
+}
+
+diesel::table! {
     cluster_log_notifications (log_id) {
         log_id -> Text,
         notification_uuid -> Nullable<Uuid>,

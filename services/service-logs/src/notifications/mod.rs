@@ -40,6 +40,7 @@ impl Notifier {
             allow_private_networks: settings.allow_private_networks,
             queueing: Queueing {
                 duplicate_window: settings.duplicate_window,
+                triggers: Default::default(),
             },
             retry: settings.retry,
         })

@@ -9,6 +9,7 @@ pub mod owners;
 pub mod retention;
 pub mod rows;
 pub mod search;
+pub mod trigger_cache;
 pub mod triggers;
 
 use diesel::result::Error as DieselError;

@@ -2,32 +2,36 @@
 //! transaction ([`queue_matched`]), the worker's claim and outcomes, and the bookkeeping the notifications list
 //! reads.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::trigger::{ActionType, action_hash};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::filter::Criteria;
 use crate::schema::{
-    cluster_log_notifications, cluster_logs, cluster_owners, notification_outbox,
-    notification_triggers,
+    cluster_log_notifications, cluster_logs, notification_outbox, notification_triggers,
 };
 use crate::store::StoreResult;
 use crate::store::rows::LogRow;
+use crate::store::trigger_cache::{AccountTriggers, ParsedTrigger, TriggerCache, parse_by_account};
 use crate::store::triggers::{StoredAction, TriggerRow};
 
 /// How long a claimed row stays invisible to other claims while its send is under way (a crashed sender's rows
 /// come back after this).
 pub const LEASE_SECONDS: i64 = 300;
 
-/// What decides whether a new log is notified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What decides whether a new log is notified, and the instance's cache of the triggers matching reads.
+#[derive(Debug, Clone)]
 pub struct Queueing {
     /// A log equal to one of the same cluster created this recently is not notified again.
     pub duplicate_window: time::Duration,
+    /// The parsed triggers, shared by every create of this instance.
+    pub triggers: TriggerCache,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, PartialEq)]
@@ -76,10 +80,14 @@ pub fn stored_hash(trigger_id: &str, action: &StoredAction) -> (ActionType, Stri
 ///
 /// Which triggers see a log follows the readers' rule: the triggers of the log's own `account_id` and of the
 /// account that owns its cluster now (by `cluster_uuid`, or `cluster_id` when the log has no uuid), and the
-/// account-less (internal) ones; an `internal_only` log is seen by account-less triggers only. One query reads the
-/// triggers that may see any log of the batch (none: nothing else is read) and one the owners of its clusters;
-/// which trigger sees which log, and the searches, are decided in memory. A log equal to a recent one of the same
-/// cluster ([`find_duplicate`]) is recorded as a duplicate and queues nothing.
+/// account-less (internal) ones; an `internal_only` log is seen by account-less triggers only.
+///
+/// One statement reads the owners of the batch's clusters (index lookups) and the triggers' generation; the
+/// triggers of the accounts that may see a log of the batch then come from the instance's [`TriggerCache`] when
+/// it holds them for that generation (exactly the triggers this transaction would read), else from one more
+/// statement (one index lookup for all the accounts), parsed once and kept. Which trigger sees which log, and
+/// the searches, are decided in memory. A log equal to a recent one of the same cluster ([`find_duplicate`]) is
+/// recorded as a duplicate and queues nothing.
 pub async fn queue_matched(
     conn: &mut AsyncPgConnection,
     logs: &[LogRow],
@@ -88,21 +96,15 @@ pub async fn queue_matched(
     if logs.is_empty() {
         return Ok(0);
     }
-    let candidates = triggers_seeing_any(conn, logs).await?;
-    if candidates.is_empty() {
+    let (generation, owners) = generation_and_owners(conn, logs).await?;
+    let accounts = accounts_seeing_any(logs, &owners);
+    let triggers = triggers_of(conn, &queueing.triggers, generation, &accounts).await?;
+    if triggers.values().all(|list| list.is_empty()) {
         return Ok(0);
     }
-    let owners = if candidates.iter().any(|t| !t.account_id.is_empty()) {
-        owners_of(conn, logs).await?
-    } else {
-        Vec::new()
-    };
     let mut queued = 0;
     for log in logs {
-        let seeing: Vec<&TriggerRow> = candidates
-            .iter()
-            .filter(|t| sees(t, log, &owners))
-            .collect();
+        let seeing = seeing(log, &owners, &triggers);
         if !seeing.is_empty() {
             queued += queue_one(conn, log, &seeing, queueing).await?;
         }
@@ -110,50 +112,91 @@ pub async fn queue_matched(
     Ok(queued)
 }
 
-/// Whether `trigger` sees `log`, given the owners of the batch's clusters (`(cluster_uuid, cluster_id, account)`).
-fn sees(trigger: &TriggerRow, log: &LogRow, owners: &[(String, String, String)]) -> bool {
-    if trigger.account_id.is_empty() {
-        return true;
+/// Every account whose triggers may see some log of the batch, sorted: `""` (the account-less triggers), the
+/// accounts of its logs and the owners of their clusters (logs not `internal_only`).
+fn accounts_seeing_any(logs: &[LogRow], owners: &[(String, String, String)]) -> Vec<String> {
+    let mut accounts: Vec<String> = std::iter::once(String::new())
+        .chain(
+            logs.iter()
+                .filter(|l| !l.internal_only && !l.account_id.is_empty())
+                .map(|l| l.account_id.clone()),
+        )
+        .chain(owners.iter().map(|(_, _, account)| account.clone()))
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    accounts
+}
+
+/// The triggers that see `log`, oldest first: the account-less ones and, unless it is `internal_only`, those of
+/// its own account and of the account owning its cluster (`owners`: `(cluster_uuid, cluster_id, account)` of the
+/// batch's clusters; by uuid, or by id when the log has none).
+fn seeing<'a>(
+    log: &LogRow,
+    owners: &[(String, String, String)],
+    triggers: &'a HashMap<String, AccountTriggers>,
+) -> Vec<&'a ParsedTrigger> {
+    let mut accounts: Vec<&str> = vec![""];
+    if !log.internal_only {
+        if !log.account_id.is_empty() {
+            accounts.push(&log.account_id);
+        }
+        accounts.extend(
+            owners
+                .iter()
+                .filter(|(uuid, id, _)| {
+                    if log.cluster_uuid.is_empty() {
+                        !id.is_empty() && *id == log.cluster_id
+                    } else {
+                        *uuid == log.cluster_uuid
+                    }
+                })
+                .map(|(_, _, account)| account.as_str()),
+        );
+        accounts.sort_unstable();
+        accounts.dedup();
     }
-    if log.internal_only {
-        return false;
+    let lists: Vec<&AccountTriggers> = accounts
+        .iter()
+        .filter_map(|a| triggers.get(*a))
+        .filter(|list| !list.is_empty())
+        .collect();
+    let mut seeing: Vec<&ParsedTrigger> = lists
+        .iter()
+        .flat_map(|list| list.iter().map(Arc::as_ref))
+        .collect();
+    // Each list is oldest first already; only triggers of several accounts need merging.
+    if lists.len() > 1 {
+        seeing.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     }
-    if !log.account_id.is_empty() && trigger.account_id == log.account_id {
-        return true;
-    }
-    owners.iter().any(|(uuid, id, account)| {
-        *account == trigger.account_id
-            && if log.cluster_uuid.is_empty() {
-                !id.is_empty() && *id == log.cluster_id
-            } else {
-                *uuid == log.cluster_uuid
-            }
-    })
+    seeing
 }
 
 async fn queue_one(
     conn: &mut AsyncPgConnection,
     log: &LogRow,
-    triggers: &[&TriggerRow],
+    triggers: &[&ParsedTrigger],
     queueing: &Queueing,
 ) -> QueryResult<usize> {
     let mut outbox = Vec::new();
     let now = OffsetDateTime::now_utc();
     for trigger in triggers {
-        if !trigger_matches(trigger, log) {
+        if !trigger.matches(log) {
             continue;
         }
-        let Ok(actions) = trigger.stored_actions() else {
-            tracing::warn!(trigger = %trigger.id, "a trigger's actions are unreadable; skipped");
-            continue;
+        let actions = match &trigger.actions {
+            Ok(actions) => actions,
+            Err(e) => {
+                tracing::warn!(trigger = %trigger.id, error = %e, "a trigger's actions are unreadable; skipped");
+                continue;
+            }
         };
-        for action in actions.iter().filter(|a| is_active(a)) {
-            let (kind, hash) = stored_hash(&trigger.id, action);
+        for (kind, hash) in actions {
             outbox.push(OutboxRow {
                 id: Uuid::now_v7(),
                 log_id: log.id.clone(),
                 trigger_id: trigger.id.clone(),
-                action_hash: hash,
+                action_hash: hash.clone(),
                 action_type: kind.as_str().to_owned(),
                 attempts: 0,
                 created_at: now,
@@ -189,27 +232,6 @@ async fn queue_one(
     Ok(outbox.len())
 }
 
-fn is_active(action: &StoredAction) -> bool {
-    !matches!(
-        action,
-        StoredAction::Webhook {
-            disabled_at: Some(_),
-            ..
-        }
-    )
-}
-
-fn trigger_matches(trigger: &TriggerRow, log: &LogRow) -> bool {
-    match Criteria::parse(&trigger.search) {
-        Ok(None) => true,
-        Ok(Some(criteria)) => criteria.matches(log),
-        Err(e) => {
-            tracing::warn!(trigger = %trigger.id, error = %e, "a trigger's search no longer parses; skipped");
-            false
-        }
-    }
-}
-
 /// The clusters a batch's logs name that may give it an owner's triggers: `(uuids, ids of logs without a uuid)`,
 /// of its logs that are not `internal_only`.
 fn clusters_of(logs: &[LogRow]) -> (Vec<String>, Vec<String>) {
@@ -225,65 +247,132 @@ fn clusters_of(logs: &[LogRow]) -> (Vec<String>, Vec<String>) {
     (uuids, ids)
 }
 
-/// The triggers that may see some log of the batch, oldest first, in one statement: the account-less ones, those
-/// of the logs' accounts and those of the accounts owning their clusters (logs not `internal_only`).
-async fn triggers_seeing_any(
-    conn: &mut AsyncPgConnection,
-    logs: &[LogRow],
-) -> QueryResult<Vec<TriggerRow>> {
-    use notification_triggers as t;
-    let accounts: Vec<String> = logs
-        .iter()
-        .filter(|l| !l.internal_only && !l.account_id.is_empty())
-        .map(|l| l.account_id.clone())
-        .collect();
-    let (uuids, ids) = clusters_of(logs);
-    let owners = cluster_owners::table
-        .select(cluster_owners::account_id)
-        .filter(
-            cluster_owners::cluster_uuid
-                .eq_any(uuids)
-                .or(cluster_owners::cluster_id
-                    .eq_any(ids)
-                    .and(cluster_owners::cluster_id.ne(String::new()))),
-        );
-    t::table
-        .select(TriggerRow::as_select())
-        .filter(
-            t::account_id
-                .eq(String::new())
-                .or(t::account_id.eq_any(accounts))
-                .or(t::account_id.eq_any(owners)),
-        )
-        .order_by((t::created_at.asc(), t::id.asc()))
-        .load(conn)
-        .await
+/// The triggers' generation now (`None` if its row is gone: then nothing is cached), as a sub-select every
+/// statement below starts from, so that it is read in the same snapshot as the rest.
+const GENERATION: &str =
+    "(SELECT (SELECT generation FROM notification_trigger_generation WHERE id) AS generation) g";
+
+#[derive(QueryableByName)]
+struct OwnerAt {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    generation: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cluster_uuid: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cluster_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    account_id: Option<String>,
 }
 
-/// The owners of the batch's clusters: `(cluster_uuid, cluster_id, account_id)`.
-async fn owners_of(
+/// The triggers' generation and the owners of the batch's clusters, `(cluster_uuid, cluster_id, account_id)`, in
+/// one statement: the owners by two index lookups (`UNION ALL`: the primary key for the uuids,
+/// `cluster_owners_cluster_id` for the ids of logs without a uuid; an `OR` of the two would scan the registry),
+/// the generation by its primary key. An owner may come twice; callers only ask whether one matches.
+async fn generation_and_owners(
     conn: &mut AsyncPgConnection,
     logs: &[LogRow],
-) -> QueryResult<Vec<(String, String, String)>> {
+) -> QueryResult<(Option<Uuid>, Vec<(String, String, String)>)> {
     let (uuids, ids) = clusters_of(logs);
-    if uuids.is_empty() && ids.is_empty() {
-        return Ok(Vec::new());
+    let rows: Vec<OwnerAt> = diesel::sql_query(format!(
+        "SELECT g.generation, o.cluster_uuid, o.cluster_id, o.account_id FROM {GENERATION} \
+         LEFT JOIN (SELECT cluster_uuid, cluster_id, account_id FROM cluster_owners \
+                    WHERE cluster_uuid = ANY($1) \
+                    UNION ALL \
+                    SELECT cluster_uuid, cluster_id, account_id FROM cluster_owners \
+                    WHERE cluster_id = ANY($2) AND cluster_id <> '') o ON true"
+    ))
+    .bind::<Array<Text>, _>(uuids)
+    .bind::<Array<Text>, _>(ids)
+    .load(conn)
+    .await?;
+    let generation = <[_]>::first(&rows).and_then(|r| r.generation);
+    let owners = rows
+        .into_iter()
+        .filter_map(|r| Some((r.cluster_uuid?, r.cluster_id?, r.account_id?)))
+        .collect();
+    Ok((generation, owners))
+}
+
+#[derive(QueryableByName)]
+struct TriggerAt {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    generation: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    account_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    search: Option<String>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    actions: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    created_at: Option<OffsetDateTime>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    updated_at: Option<OffsetDateTime>,
+}
+
+/// Every trigger of `accounts` and the generation, in one statement (one index lookup,
+/// `notification_triggers_account`, for all the accounts, bound as one array).
+async fn load_triggers(
+    conn: &mut AsyncPgConnection,
+    accounts: &[String],
+) -> QueryResult<(Option<Uuid>, Vec<TriggerRow>)> {
+    let rows: Vec<TriggerAt> = diesel::sql_query(format!(
+        "SELECT g.generation, t.id, t.name, t.account_id, t.search, t.actions, t.created_at, t.updated_at \
+         FROM {GENERATION} LEFT JOIN notification_triggers t ON t.account_id = ANY($1)"
+    ))
+    .bind::<Array<Text>, _>(accounts.to_vec())
+    .load(conn)
+    .await?;
+    let generation = <[_]>::first(&rows).and_then(|r| r.generation);
+    let triggers = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(TriggerRow {
+                id: r.id?,
+                name: r.name?,
+                account_id: r.account_id?,
+                search: r.search?,
+                actions: r.actions?,
+                created_at: r.created_at?,
+                updated_at: r.updated_at?,
+            })
+        })
+        .collect();
+    Ok((generation, triggers))
+}
+
+/// The parsed triggers of `accounts` as this transaction sees them, its snapshot's triggers being those of
+/// `generation` (read by [`generation_and_owners`]): from `cache` when it holds them for that generation, the
+/// others read (and kept). When the triggers changed between the two statements, every account is read again in
+/// one statement, so that the whole set is of one snapshot.
+async fn triggers_of(
+    conn: &mut AsyncPgConnection,
+    cache: &TriggerCache,
+    generation: Option<Uuid>,
+    accounts: &[String],
+) -> QueryResult<HashMap<String, AccountTriggers>> {
+    let (mut found, missing) = cache.lookup(generation, accounts);
+    if missing.is_empty() {
+        return Ok(found);
     }
-    cluster_owners::table
-        .select((
-            cluster_owners::cluster_uuid,
-            cluster_owners::cluster_id,
-            cluster_owners::account_id,
-        ))
-        .filter(
-            cluster_owners::cluster_uuid
-                .eq_any(uuids)
-                .or(cluster_owners::cluster_id
-                    .eq_any(ids)
-                    .and(cluster_owners::cluster_id.ne(String::new()))),
-        )
-        .load(conn)
-        .await
+    let (read_at, rows) = load_triggers(conn, &missing).await?;
+    let loaded = parse_by_account(&missing, rows);
+    if read_at.is_some() && read_at == generation {
+        cache.store(read_at, &loaded);
+        found.extend(loaded);
+        return Ok(found);
+    }
+    let (read_at, all) = if found.is_empty() {
+        (read_at, loaded)
+    } else {
+        let (read_at, rows) = load_triggers(conn, accounts).await?;
+        (read_at, parse_by_account(accounts, rows))
+    };
+    cache.store(read_at, &all);
+    Ok(all)
 }
 
 /// The id of a log of the same cluster created within `window` before `log` (and before it in id order), equal

@@ -19,4 +19,5 @@ mod ops;
 mod owners;
 mod retention;
 mod search_eval;
+mod trigger_cache;
 mod triggers;

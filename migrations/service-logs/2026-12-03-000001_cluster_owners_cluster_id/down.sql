@@ -1,0 +1,1 @@
+DROP INDEX cluster_owners_cluster_id;

@@ -1,0 +1,3 @@
+DROP TRIGGER notification_triggers_generation ON notification_triggers;
+DROP FUNCTION notification_triggers_bump_generation();
+DROP TABLE notification_trigger_generation;
