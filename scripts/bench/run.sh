@@ -14,6 +14,8 @@
 #                  cluster-page        service: wrk + page.lua      raw: pgbench -M prepared + page.sql
 #                                      (a read-internal token)
 #                  owner-cluster-page  service: wrk + page.lua      raw: pgbench -M prepared + owner-page.sql
+#                  account-page        service: wrk + account-page.lua  raw: pgbench -M prepared + account-page.sql
+#                                      (the first page of the large account, BENCH_ACCOUNT_LOGS logs, exact total)
 #                                      (the cluster owner's service-logs.log.read token, BENCH_OWNER_TOKENS_FILE)
 #                  create-log          service: wrk + create.lua    raw: pgbench -M prepared + create.sql
 #                  create-bulk         service: wrk + bulk.lua      raw: pgbench -M prepared + bulk.sql
@@ -48,6 +50,7 @@
 #   BENCH_PARTS        which parts, in this order                   (default "logs notify router audit")
 #   BENCH_ROWS         logs to seed (logs)                          (default 1000000)
 #   BENCH_CLUSTERS     clusters they are spread over (logs)         (default 10000)
+#   BENCH_ACCOUNT_LOGS logs of the one large account, acc-big (logs) (default 500000)
 #   BENCH_BULK_ITEMS   logs per bulk create (logs)                  (default 100, at most 1000)
 #   BENCH_CONCURRENCY  wrk connections = pgbench clients            (default 16)
 #   BENCH_DURATION     seconds of each measurement                  (default 20)
@@ -89,6 +92,7 @@ die() {
 PARTS=${BENCH_PARTS:-logs notify router audit}
 ROWS=${BENCH_ROWS:-1000000}
 CLUSTERS=${BENCH_CLUSTERS:-10000}
+BIG=${BENCH_ACCOUNT_LOGS:-500000}
 BULK_ITEMS=${BENCH_BULK_ITEMS:-100}
 CONC=${BENCH_CONCURRENCY:-16}
 DURATION=${BENCH_DURATION:-20}
@@ -114,7 +118,7 @@ ROUTER_BIN=$TARGET_DIR/release/logs-router
 OUT=$TARGET_DIR/bench
 RESULTS=$OUT/results.txt
 
-for v in ROWS CLUSTERS BULK_ITEMS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
+for v in ROWS CLUSTERS BIG BULK_ITEMS CONC DURATION WARMUP THREADS ACCOUNTS AUDIT_CONC AUDIT_CALLS \
   AUDIT_TIMEOUT NOTIFY_TRIGGERS NOTIFY_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "a BENCH_ variable for $v must be a positive integer (got '${!v}')"
 done
@@ -431,16 +435,16 @@ owner_tokens() {
 
 # --- part: service-logs -----------------------------------------------------------------------------
 part_logs() {
-  local db_url token probe_uuid code t0 t1 owner other
+  local db_url token probe_uuid code t0 t1 owner other big_token big_visible
   fresh_database service_logs_bench
   db_url=$FRESH_URL
   psql_db() { psql -w -X -q -At -v ON_ERROR_STOP=1 -d "$db_url" "$@"; }
   start_service service-logs "$BIND" "$BIN" DATABASE_URL="$db_url"
   SVC_PIDS=$STARTED_PID AUX_PIDS=""
 
-  log "seeding $ROWS logs over $CLUSTERS clusters (one INSERT ... SELECT)"
+  log "seeding $ROWS logs over $CLUSTERS clusters, and $BIG of the large account (one INSERT ... SELECT each)"
   t0=$SECONDS
-  psql_db -v rows="$ROWS" -v clusters="$CLUSTERS" -f "$HERE/seed.sql" >/dev/null
+  psql_db -v rows="$ROWS" -v clusters="$CLUSTERS" -v big="$BIG" -f "$HERE/seed.sql" >/dev/null
   t1=$SECONDS
   log "seeded in $((t1 - t0)) s; VACUUM ANALYZE (sets the visibility map and statistics, as autovacuum would)"
   psql_db -c 'VACUUM ANALYZE cluster_logs' >/dev/null
@@ -473,18 +477,28 @@ part_logs() {
     "http://$BIND/api/service_logs/v1/clusters/cluster_logs?cluster_uuid=$probe_uuid&page=1&size=0" \
     | grep -q '"total":0' || die "acc-3, not the owner of cluster 1, sees some of its logs"
 
+  # The large account's reader must see exactly what it may: its own logs and its clusters' (not internal_only).
+  big_token=$(AUTH_HS256_SECRET=$SECRET "$BIN" token --sub big-reader --account acc-big \
+    --permission service-logs.log.read --ttl 86400 | tr -d '\r\n')
+  big_visible=$(psql_db -c "SELECT count(*) FROM cluster_logs WHERE NOT internal_only AND (account_id = 'acc-big'
+    OR cluster_uuid IN (SELECT cluster_uuid FROM cluster_owners WHERE account_id = 'acc-big'))")
+  curl -s -H "Authorization: Bearer $big_token" "http://$BIND/api/service_logs/v1/cluster_logs?page=1&size=1" \
+    | grep -q "\"total\":${big_visible}[,}]" || die "the large account's total is not its $big_visible visible logs"
+
   export BENCH_TOKEN=$token BENCH_CLUSTERS=$CLUSTERS
   # Reads first, on the freshly vacuumed table; then the inserts (which grow it by a few percent).
   scenario cluster-page page.lua "http://$BIND" page.sql "$db_url" -D clusters="$CLUSTERS"
   BENCH_OWNER_TOKENS_FILE=$OUT/owner-tokens.txt \
     scenario owner-cluster-page page.lua "http://$BIND" owner-page.sql "$db_url" -D clusters="$CLUSTERS"
+  BENCH_ACCOUNT_TOKEN=$big_token scenario account-page account-page.lua "http://$BIND" account-page.sql "$db_url"
   scenario create-log create.lua "http://$BIND" create.sql "$db_url" -D clusters="$CLUSTERS"
   export BENCH_BULK_ITEMS=$BULK_ITEMS
   scenario create-bulk bulk.lua "http://$BIND" bulk.sql "$db_url" -D clusters="$CLUSTERS" -D items="$BULK_ITEMS"
 
   printf '## service-logs (rows=%s clusters=%s; create-bulk: %s logs per request/transaction, logs/s = %s x req/s)\n' \
     "$ROWS" "$CLUSTERS" "$BULK_ITEMS" "$BULK_ITEMS" >>"$RESULTS"
-  report_ratios create-log create-bulk cluster-page owner-cluster-page
+  report_ratios create-log create-bulk cluster-page owner-cluster-page account-page
+  echo "(account-page: acc-big, $big_visible visible logs of $BIG; goal p50 < 20 ms with the exact total)" >>"$RESULTS"
   stop_service service-logs
   # The cold start that matters in production: a new pod on a database already migrated and full.
   start_service service-logs-restart "$BIND" "$BIN" DATABASE_URL="$db_url"

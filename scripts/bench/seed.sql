@@ -57,3 +57,27 @@ SELECT
     'learned',
     now() - interval '365 days'
 FROM generate_series(1, :clusters) AS c;
+
+-- One large account, acc-big: :big logs over 50 clusters it owns (cluster_uuid '00000000-0000-4000-9000-' || lpad(k,
+-- 12, '0'), k = 0..49), half posted with its account_id and half by SRE tooling without one (it sees those through
+-- ownership), 10 % internal_only, their times spread over the same year (so its logs are interleaved with the others
+-- in the created_at index, though stored after them).
+INSERT INTO cluster_logs (
+    id, cluster_uuid, cluster_id, subscription_id, account_id, severity, service_name, summary, description,
+    internal_only, log_type, doc_references, event_stream_id, "timestamp", username, created_at, created_by, email,
+    first_name, last_name)
+SELECT
+    'big' || lpad(to_hex(g.i), 24, '0'),
+    '00000000-0000-4000-9000-' || lpad((g.i % 50)::text, 12, '0'),
+    'big' || lpad((g.i % 50)::text, 29, '0'),
+    'subbig',
+    CASE WHEN g.i % 2 = 0 THEN 'acc-big' ELSE '' END,
+    'Info', 'SREManualAction', 'Large account log ' || g.i,
+    'Seeded by make bench for the large account.',
+    g.i % 10 = 3, '', '{}', 'B' || lpad(to_hex(g.i), 26, '0'), g.ts, '', g.ts, 'service-account-bench', '', '', ''
+FROM (SELECT s.i, now() - interval '365 days' * random() AS ts FROM generate_series(1, :big) AS s(i)) AS g;
+
+INSERT INTO cluster_owners (cluster_uuid, cluster_id, subscription_id, account_id, source, updated_at)
+SELECT '00000000-0000-4000-9000-' || lpad(k::text, 12, '0'), 'big' || lpad(k::text, 29, '0'), 'subbig', 'acc-big',
+       'explicit', now() - interval '365 days'
+FROM generate_series(0, 49) AS k;
