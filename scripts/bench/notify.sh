@@ -122,7 +122,7 @@ part_notify() {
   notify_receiver
 
   log "seeding $ROWS logs over $CLUSTERS clusters and their owners (seed.sql)"
-  notify_psql -v rows="$ROWS" -v clusters="$CLUSTERS" -f "$HERE/seed.sql" >/dev/null
+  notify_psql -v rows="$ROWS" -v clusters="$CLUSTERS" -v big=0 -f "$HERE/seed.sql" >/dev/null
   notify_psql -c 'VACUUM ANALYZE cluster_logs' -c 'VACUUM ANALYZE cluster_owners' >/dev/null
   log "seeding $NOTIFY_TRIGGERS triggers for each of 100 accounts into bench_triggers (notify-seed.sql)"
   notify_psql -v accounts=100 -v per_account="$NOTIFY_TRIGGERS" -v hook="http://$NOTIFY_RECEIVER" \
