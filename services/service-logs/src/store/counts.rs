@@ -8,8 +8,9 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
-use crate::listing::{ClusterScope, Visibility};
+use crate::listing::ClusterScope;
 use crate::schema::log_counts;
+use crate::store::logs::Seen;
 
 type CountFilter = Box<dyn BoxableExpression<log_counts::table, Pg, SqlType = Bool>>;
 
@@ -54,15 +55,21 @@ fn in_scope(scope: &ClusterScope) -> Option<CountFilter> {
     }
 }
 
-/// How many logs `visibility` sees in `scope`: what `SELECT count(*)` over the logs would answer.
-pub fn total(
-    visibility: &Visibility,
+/// How many logs `seen` covers in `scope`: what `SELECT count(*)` over the logs would answer.
+pub(crate) fn total(
+    seen: Seen<'_>,
     scope: &ClusterScope,
 ) -> log_counts::BoxedQuery<'static, Pg, diesel::sql_types::BigInt> {
     let parts = [
-        match visibility {
-            Visibility::All => None,
-            Visibility::Account(account) => Some(readable_by(account)),
+        match seen {
+            Seen::All => None,
+            Seen::Reader(account) => Some(readable_by(account)),
+            Seen::Public => Some(Box::new(log_counts::internal_only.eq(false)) as CountFilter),
+            Seen::Account(account) => Some(Box::new(
+                log_counts::internal_only
+                    .eq(false)
+                    .and(log_counts::account_id.eq(account.to_owned())),
+            ) as CountFilter),
         },
         in_scope(scope),
     ];
