@@ -6,7 +6,7 @@
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 
 use crate::listing::ClusterScope;
 use crate::schema::log_counts;
@@ -14,24 +14,9 @@ use crate::store::logs::Seen;
 
 type CountFilter = Box<dyn BoxableExpression<log_counts::table, Pg, SqlType = Bool>>;
 
-/// The rows whose logs `account` may read (see `owners::readable_by`, of which this is the copy on `log_counts`).
+/// The rows whose logs `account` may read: `owners::readable_by` on `log_counts`.
 fn readable_by(account: &str) -> CountFilter {
-    let owned = sql::<Bool>(
-        "(\"log_counts\".\"cluster_uuid\" = ANY(ARRAY(\
-         SELECT o.cluster_uuid FROM cluster_owners o WHERE o.account_id = ",
-    )
-    .bind::<Text, _>(account.to_owned())
-    .sql(
-        ")) OR (\"log_counts\".\"cluster_uuid\" = '' AND \"log_counts\".\"cluster_id\" = ANY(ARRAY(\
-         SELECT o.cluster_id FROM cluster_owners o WHERE o.account_id = ",
-    )
-    .bind::<Text, _>(account.to_owned())
-    .sql(" AND o.cluster_id <> ''))))");
-    Box::new(
-        log_counts::internal_only
-            .eq(false)
-            .and(log_counts::account_id.eq(account.to_owned()).or(owned)),
-    )
+    crate::store::owners::readable_on!(log_counts, account)
 }
 
 fn in_scope(scope: &ClusterScope) -> Option<CountFilter> {

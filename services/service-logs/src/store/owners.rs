@@ -4,7 +4,7 @@
 use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::{Source, ValidOwner};
@@ -106,6 +106,35 @@ pub async fn remove(conn: &mut AsyncPgConnection, cluster_uuid: &str) -> StoreRe
     Ok(n > 0)
 }
 
+/// [`readable_by`] on a table with the logs' `internal_only`, `account_id`, `cluster_uuid` and `cluster_id` columns
+/// (`cluster_logs`, and `log_counts`, whose rows count logs by those columns).
+macro_rules! readable_on {
+    ($table:ident, $account:expr) => {{
+        let account: &str = $account;
+        let owned = diesel::dsl::sql::<diesel::sql_types::Bool>(concat!(
+            "(\"",
+            stringify!($table),
+            "\".\"cluster_uuid\" = ANY(ARRAY(SELECT o.cluster_uuid FROM cluster_owners o WHERE o.account_id = "
+        ))
+        .bind::<diesel::sql_types::Text, _>(account.to_owned())
+        .sql(concat!(
+            ")) OR (\"",
+            stringify!($table),
+            "\".\"cluster_uuid\" = '' AND \"",
+            stringify!($table),
+            "\".\"cluster_id\" = ANY(ARRAY(SELECT o.cluster_id FROM cluster_owners o WHERE o.account_id = "
+        ))
+        .bind::<diesel::sql_types::Text, _>(account.to_owned())
+        .sql(" AND o.cluster_id <> ''))))");
+        Box::new(
+            $table::internal_only
+                .eq(false)
+                .and($table::account_id.eq(account.to_owned()).or(owned)),
+        )
+    }};
+}
+pub(crate) use readable_on;
+
 /// The logs `account` may read with `service-logs.log.read`: not `internal_only`, and either its own
 /// `account_id` is the account's or its cluster is owned by the account now, matched by `cluster_uuid`, or by
 /// `cluster_id` when the log has no uuid.
@@ -116,20 +145,5 @@ pub async fn remove(conn: &mut AsyncPgConnection, cluster_uuid: &str) -> StoreRe
 pub(crate) fn readable_by(
     account: &str,
 ) -> Box<dyn BoxableExpression<cluster_logs::table, Pg, SqlType = Bool>> {
-    let owned = diesel::dsl::sql::<Bool>(
-        "(\"cluster_logs\".\"cluster_uuid\" = ANY(ARRAY(\
-         SELECT o.cluster_uuid FROM cluster_owners o WHERE o.account_id = ",
-    )
-    .bind::<Text, _>(account.to_owned())
-    .sql(
-        ")) OR (\"cluster_logs\".\"cluster_uuid\" = '' AND \"cluster_logs\".\"cluster_id\" = ANY(ARRAY(\
-         SELECT o.cluster_id FROM cluster_owners o WHERE o.account_id = ",
-    )
-    .bind::<Text, _>(account.to_owned())
-    .sql(" AND o.cluster_id <> ''))))");
-    Box::new(
-        cluster_logs::internal_only
-            .eq(false)
-            .and(cluster_logs::account_id.eq(account.to_owned()).or(owned)),
-    )
+    readable_on!(cluster_logs, account)
 }
