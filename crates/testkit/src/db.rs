@@ -166,14 +166,7 @@ impl TestDb {
     /// An outage of this database alone: new connections are refused and every open one is ended. Returns once
     /// no session is left, since a session still starting when the door closed would otherwise survive it.
     pub async fn cut_off(&self) {
-        let mut conn = AsyncPgConnection::establish(&self.admin).await.unwrap();
-        diesel::sql_query(format!(
-            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false",
-            self.name
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        let mut conn = self.allow_connections(false).await;
         for _ in 0..250 {
             // pg_terminate_backend's timeout waits until the session has ended.
             let ended = diesel::sql_query(
@@ -194,14 +187,20 @@ impl TestDb {
 
     /// Ends [`TestDb::cut_off`]: connections are accepted again.
     pub async fn reopen(&self) {
+        self.allow_connections(true).await;
+    }
+
+    /// Sets whether the database accepts new connections; returns the admin connection that said so.
+    async fn allow_connections(&self, allow: bool) -> AsyncPgConnection {
         let mut conn = AsyncPgConnection::establish(&self.admin).await.unwrap();
         diesel::sql_query(format!(
-            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS true",
+            "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS {allow}",
             self.name
         ))
         .execute(&mut conn)
         .await
         .unwrap();
+        conn
     }
 }
 

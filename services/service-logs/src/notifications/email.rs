@@ -102,10 +102,11 @@ impl Mailer {
                 .map_err(|e| format!("'{address}' is not an address: {e}"))?;
             message = message.to(mailbox);
         }
+        let link = self.link(log);
         let message = message
             .multipart(MultiPart::alternative_plain_html(
-                text_body(log, &self.link(log)),
-                html_body(log, &self.link(log)),
+                text_body(log, &link),
+                html_body(log, &link),
             ))
             .map_err(|e| format!("building the message: {e}"))?;
         self.transport

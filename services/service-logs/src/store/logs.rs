@@ -175,7 +175,7 @@ pub async fn find(
         .select(LogRow::as_select())
         .filter(cluster_logs::id.eq(id.to_owned()))
         .into_boxed();
-    if let Some(v) = seen_filter(Seen::of(vis)) {
+    if let Some(v) = visible_on!(cluster_logs, Seen::of(vis), &ClusterScope::Any) {
         q = q.filter(v);
     }
     Ok(q.first(conn).await.optional()?)
@@ -200,8 +200,7 @@ impl<'a> Conditions<'a> {
     /// The list's whole WHERE clause. Built anew for each statement: diesel's boxed expressions are not `Clone`.
     fn filter(&self, seen: Seen<'_>) -> Option<Filter> {
         let parts = [
-            seen_filter(seen),
-            cluster_filter(self.clusters),
+            visible_on!(cluster_logs, seen, self.clusters),
             self.query.search.as_ref().map(compile),
         ];
         parts
@@ -214,7 +213,7 @@ impl<'a> Conditions<'a> {
 /// What a list's caller sees, once the ownership of the clusters the list is about is known. A reader listing
 /// clusters it owns sees every log of them that is not `internal_only`, and one that owns none of them its own
 /// account's: a plain condition, so PostgreSQL walks the clusters' index for the page. The general condition
-/// (own account, or any owned cluster: `owners::readable_by`) stays for lists of every cluster and for a mix; as
+/// (own account, or any owned cluster: `owners::readable_on!`) stays for lists of every cluster and for a mix; as
 /// the condition of a cluster page it made PostgreSQL combine the account's and the owned clusters' indexes, which
 /// at 10 million logs read an account's hundred thousand rows for every page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,55 +273,65 @@ impl<'a> Seen<'a> {
     }
 }
 
-fn seen_filter(seen: Seen<'_>) -> Option<Filter> {
-    match seen {
-        Seen::All => None,
-        Seen::Reader(account) => Some(owners::readable_by(account)),
-        Seen::Public => Some(Box::new(cluster_logs::internal_only.eq(false))),
-        Seen::Account(account) => Some(Box::new(
-            cluster_logs::internal_only
-                .eq(false)
-                .and(cluster_logs::account_id.eq(account.to_owned())),
-        )),
-    }
-}
-
-fn one_of<C>(col: C, values: &[String]) -> Option<Filter>
-where
-    C: Column<Table = cluster_logs::table, SqlType = diesel::sql_types::Text>
-        + ExpressionMethods
-        + BoxableExpression<cluster_logs::table, Pg, SqlType = diesel::sql_types::Text>
-        + Copy
-        + 'static,
-    diesel::dsl::Eq<C, String>:
-        BoxableExpression<cluster_logs::table, Pg, SqlType = diesel::sql_types::Bool>,
-    diesel::dsl::EqAny<C, Vec<String>>:
-        BoxableExpression<cluster_logs::table, Pg, SqlType = diesel::sql_types::Bool>,
-{
-    match values {
-        [] => None,
-        // A plain `=` lets the planner walk the (cluster, timestamp) index in order.
-        [one] => Some(Box::new(col.eq(one.clone()))),
-        many => Some(Box::new(col.eq_any(many.to_vec()))),
-    }
-}
-
-fn cluster_filter(scope: &ClusterScope) -> Option<Filter> {
-    match scope {
-        ClusterScope::Any => None,
-        ClusterScope::Ids {
-            cluster_ids,
-            cluster_uuids,
-        } => {
-            let by_id = one_of(cluster_logs::cluster_id, cluster_ids);
-            let by_uuid = one_of(cluster_logs::cluster_uuid, cluster_uuids);
-            match (by_id, by_uuid) {
-                (Some(a), Some(b)) => Some(Box::new(a.or(b))),
-                (a, b) => a.or(b),
+/// What `seen` may read among the logs of `scope`, as a condition on `$table` (`cluster_logs`, or `log_counts`,
+/// whose rows count logs by the same columns): one home for both, so a list's page and its total always select the
+/// same logs.
+macro_rules! visible_on {
+    ($table:ident, $seen:expr, $scope:expr) => {{
+        type Cond = Box<
+            dyn diesel::BoxableExpression<
+                    $table::table,
+                    diesel::pg::Pg,
+                    SqlType = diesel::sql_types::Bool,
+                >,
+        >;
+        let seen: Option<Cond> = match $seen {
+            Seen::All => None,
+            Seen::Reader(account) => Some(crate::store::owners::readable_on!($table, account)),
+            Seen::Public => Some(Box::new($table::internal_only.eq(false))),
+            Seen::Account(account) => Some(Box::new(
+                $table::internal_only
+                    .eq(false)
+                    .and($table::account_id.eq(account.to_owned())),
+            )),
+        };
+        // A plain `=` for one value lets the planner walk the (cluster, timestamp) index in order.
+        let one_of = |values: &[String], eq: fn(String) -> Cond, any: fn(Vec<String>) -> Cond| {
+            match values {
+                [] => None,
+                [one] => Some(eq(one.clone())),
+                many => Some(any(many.to_vec())),
             }
+        };
+        let scope: Option<Cond> = match $scope {
+            ClusterScope::Any => None,
+            ClusterScope::Ids {
+                cluster_ids,
+                cluster_uuids,
+            } => {
+                let by_id = one_of(
+                    cluster_ids,
+                    |v| Box::new($table::cluster_id.eq(v)),
+                    |v| Box::new($table::cluster_id.eq_any(v)),
+                );
+                let by_uuid = one_of(
+                    cluster_uuids,
+                    |v| Box::new($table::cluster_uuid.eq(v)),
+                    |v| Box::new($table::cluster_uuid.eq_any(v)),
+                );
+                match (by_id, by_uuid) {
+                    (Some(a), Some(b)) => Some(Box::new(a.or(b)) as Cond),
+                    (a, b) => a.or(b),
+                }
+            }
+        };
+        match (seen, scope) {
+            (Some(a), Some(b)) => Some(Box::new(a.and(b)) as Cond),
+            (a, b) => a.or(b),
         }
-    }
+    }};
 }
+pub(crate) use visible_on;
 
 macro_rules! then_order {
     ($q:expr, $col:expr, $dir:expr) => {
@@ -463,7 +472,8 @@ pub async fn delete_for_clusters(
     conn: &mut AsyncPgConnection,
     clusters: &ClusterScope,
 ) -> StoreResult<i64> {
-    let Some(f) = cluster_filter(clusters) else {
+    // Never every log: a scope that names no cluster removes nothing.
+    let Some(f) = visible_on!(cluster_logs, Seen::All, clusters) else {
         return Ok(0);
     };
     let n = diesel::delete(cluster_logs::table.filter(f))

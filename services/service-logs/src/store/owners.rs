@@ -1,16 +1,14 @@
 //! The cluster-owner registry, and the condition that lets a reader see the logs of the clusters its account
 //! owns.
 
-use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::{Source, ValidOwner};
 use time::OffsetDateTime;
 
-use crate::schema::{cluster_logs, cluster_owners};
+use crate::schema::cluster_owners;
 use crate::store::StoreResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
@@ -106,8 +104,15 @@ pub async fn remove(conn: &mut AsyncPgConnection, cluster_uuid: &str) -> StoreRe
     Ok(n > 0)
 }
 
-/// [`readable_by`] on a table with the logs' `internal_only`, `account_id`, `cluster_uuid` and `cluster_id` columns
-/// (`cluster_logs`, and `log_counts`, whose rows count logs by those columns).
+/// The logs `account` may read with `service-logs.log.read`: not `internal_only`, and either its own
+/// `account_id` is the account's or its cluster is owned by the account now, matched by `cluster_uuid`, or by
+/// `cluster_id` when the log has no uuid.
+///
+/// The owned clusters are two `ARRAY(SELECT ...)` sub-plans, each run once per statement as one index-only
+/// lookup (`cluster_owners_account`); as `= ANY(...)` they stay index conditions, so PostgreSQL can combine the
+/// account, cluster-uuid and cluster-id indexes of the logs (a plain `IN (SELECT ...)` under `OR` could not).
+///
+/// A macro over the table: `cluster_logs`, and `log_counts`, whose rows count logs by the same columns.
 macro_rules! readable_on {
     ($table:ident, $account:expr) => {{
         let account: &str = $account;
@@ -134,16 +139,3 @@ macro_rules! readable_on {
     }};
 }
 pub(crate) use readable_on;
-
-/// The logs `account` may read with `service-logs.log.read`: not `internal_only`, and either its own
-/// `account_id` is the account's or its cluster is owned by the account now, matched by `cluster_uuid`, or by
-/// `cluster_id` when the log has no uuid.
-///
-/// The owned clusters are two `ARRAY(SELECT ...)` sub-plans, each run once per statement as one index-only
-/// lookup (`cluster_owners_account`); as `= ANY(...)` they stay index conditions, so PostgreSQL can combine the
-/// account, cluster-uuid and cluster-id indexes of the logs (a plain `IN (SELECT ...)` under `OR` could not).
-pub(crate) fn readable_by(
-    account: &str,
-) -> Box<dyn BoxableExpression<cluster_logs::table, Pg, SqlType = Bool>> {
-    readable_on!(cluster_logs, account)
-}
