@@ -84,4 +84,27 @@ function M.done(summary, latency, _requests)
   io.write("wrk: requests duration_s non2xx socket_errors p50_ms p99_ms mean_ms: ", line)
 end
 
+-- A wall-clock schedule of `rate` requests per second over `threads` wrk threads, as a wrk `delay()`: each thread
+-- starts one request every threads/rate seconds on whichever connection is free, so the requests' own latency does
+-- not slow the rate (wrk2 is not installed). LuaJIT's gettimeofday through ffi.
+function M.paced_delay(rate, threads)
+  local ffi = require("ffi")
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_usec; } bench_timeval;
+    int gettimeofday(bench_timeval *tv, void *tz);
+  ]])
+  local tv = ffi.new("bench_timeval")
+  local function now_ms()
+    ffi.C.gettimeofday(tv, nil)
+    return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
+  end
+  local interval = 1000 * threads / rate
+  local slot = 0
+  return function()
+    local now = now_ms()
+    slot = math.max(slot + interval, now)
+    return math.floor(slot - now + 0.5)
+  end
+end
+
 return M

@@ -38,21 +38,5 @@ function request()
 end
 
 if rate > 0 then
-  local ffi = require("ffi")
-  ffi.cdef([[
-    typedef struct { long tv_sec; long tv_usec; } bench_timeval;
-    int gettimeofday(bench_timeval *tv, void *tz);
-  ]])
-  local tv = ffi.new("bench_timeval")
-  local function now_ms()
-    ffi.C.gettimeofday(tv, nil)
-    return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
-  end
-  local interval = 1000 * threads / rate
-  local slot = 0
-  function delay()
-    local now = now_ms()
-    slot = math.max(slot + interval, now)
-    return math.floor(slot - now + 0.5)
-  end
+  delay = common.paced_delay(rate, threads)
 end
