@@ -244,6 +244,12 @@ while :; do
     if ! kill -0 "${PIDS[$i]}" 2>/dev/null; then
       rc=0
       wait "${PIDS[$i]}" || rc=$?
+      # A service ends with status 0 only when told to stop: Ctrl-C reaches the whole foreground process group,
+      # and a service may be gone before this script's own trap has run.
+      if [ "$rc" = 0 ]; then
+        STOP_REQUESTED=1
+        exit 0
+      fi
       die "${NAMES[$i]} exited with status $rc"
     fi
   done
