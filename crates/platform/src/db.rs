@@ -188,6 +188,38 @@ impl<Q: Query> Query for Cached<Q> {
     type SqlType = Q::SqlType;
 }
 
+/// A statement cached as a prepared statement only when its SQL text takes a bounded number of forms.
+///
+/// diesel caches every statement it does not know to be unsafe, keyed by its SQL text, for the life of the
+/// connection and with no bound on the number of entries. A list's search compiles to SQL of its own shape, so
+/// caching those would let a client grow every pooled connection's cache, and the prepared statements PostgreSQL
+/// keeps for it, one search at a time. With `bounded` false the statement is prepared unnamed for this execution
+/// and never kept; with `bounded` true it is kept like [`Cached`].
+#[derive(Debug, Clone, Copy)]
+pub struct CachedIf<Q> {
+    pub query: Q,
+    pub bounded: bool,
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for CachedIf<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.query.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(self.bounded)
+    }
+}
+
+impl<Q> QueryId for CachedIf<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for CachedIf<Q> {
+    type SqlType = Q::SqlType;
+}
+
 /// Checks the database answers within `timeout`.
 pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {
     let check = async {

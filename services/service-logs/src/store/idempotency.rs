@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use platform::db::{Cached, CachedIf};
 
 use crate::schema::{cluster_logs, idempotency_keys};
 use crate::store::StoreResult;
@@ -41,11 +42,13 @@ pub(crate) async fn try_lock(
     claims: &[&KeyClaim],
 ) -> QueryResult<Vec<bool>> {
     let names: Vec<String> = claims.iter().map(|c| c.lock_name()).collect();
-    let locked: Vec<Locked> = diesel::sql_query(
-        "SELECT pg_try_advisory_xact_lock(hashtextextended(t.name, 0)) AS locked \
-         FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY t.n",
+    let locked: Vec<Locked> = Cached(
+        diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(t.name, 0)) AS locked \
+             FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY t.n",
+        )
+        .bind::<Array<Text>, _>(names),
     )
-    .bind::<Array<Text>, _>(names)
     .load(conn)
     .await?;
     Ok(locked.into_iter().map(|l| l.locked).collect())
@@ -92,10 +95,13 @@ pub(crate) async fn record(
             )
         })
         .collect();
-    diesel::insert_into(idempotency_keys::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
+    let bounded = rows.len() <= crate::store::logs::CACHED_BATCH_ROWS;
+    CachedIf {
+        query: diesel::insert_into(idempotency_keys::table).values(rows),
+        bounded,
+    }
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

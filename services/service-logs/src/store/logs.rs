@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::ValidOwner;
 use futures_util::{Stream, StreamExt};
-use platform::db::DbConn;
+use platform::db::{Cached, CachedIf, DbConn};
 use std::collections::HashMap;
 
 use crate::fields::Field;
@@ -63,6 +63,11 @@ pub async fn create(
         })
         .await?)
 }
+
+/// Multi-row statements of up to this many rows are kept as prepared statements (one per row count and
+/// connection: a group-committed batch has at most `LOG_CREATE_BATCH_MAX` rows); larger ones, bulk creates of up to
+/// 1,000 items, are prepared for each execution.
+pub(crate) const CACHED_BATCH_ROWS: usize = 64;
 
 /// Where a log of the batch ends up, before the INSERT.
 enum Plan {
@@ -131,11 +136,15 @@ async fn write_batch(
     let mut stored: HashMap<String, LogRow> = HashMap::new();
     if !fresh.is_empty() {
         let rows: Vec<&LogRow> = fresh.iter().map(|l| &l.row).collect();
-        let inserted: Vec<LogRow> = diesel::insert_into(cluster_logs::table)
-            .values(rows)
-            .returning(LogRow::as_returning())
-            .get_results(conn)
-            .await?;
+        let bounded = rows.len() <= CACHED_BATCH_ROWS;
+        let inserted: Vec<LogRow> = CachedIf {
+            query: diesel::insert_into(cluster_logs::table)
+                .values(rows)
+                .returning(LogRow::as_returning()),
+            bounded,
+        }
+        .get_results(conn)
+        .await?;
         owners::learn_all(conn, fresh.iter().filter_map(|l| l.learned.as_ref())).await?;
         let made: Vec<(&KeyClaim, &str)> = fresh
             .iter()
@@ -178,7 +187,8 @@ pub async fn find(
     if let Some(v) = visible_on!(cluster_logs, Seen::of(vis), &ClusterScope::Any) {
         q = q.filter(v);
     }
-    Ok(q.first(conn).await.optional()?)
+    // One form per visibility.
+    Ok(Cached(q.limit(1)).get_result(conn).await.optional()?)
 }
 
 /// Deletes one log; whether it existed.
@@ -207,6 +217,14 @@ impl<'a> Conditions<'a> {
             .into_iter()
             .flatten()
             .reduce(|a, b| Box::new(a.and(b)) as Filter)
+    }
+
+    /// Whether the list's statements take one of a bounded number of SQL forms, and so are kept as prepared
+    /// statements: no search (a search compiles to SQL of its own shape) and at most one order key (every
+    /// visibility, cluster scope and single key: a few hundred forms at most; the console and the CLIs send none
+    /// or `timestamp desc`).
+    fn bounded(&self) -> bool {
+        self.query.search.is_none() && self.query.order.len() <= 1
     }
 }
 
@@ -400,9 +418,16 @@ where
     C: diesel_async::AsyncConnectionCore<Backend = Pg>,
 {
     if cond.query.search.is_none() {
-        counts::total(seen, cond.clusters).get_result(conn).await
+        Cached(counts::total(seen, cond.clusters))
+            .get_result(conn)
+            .await
     } else {
-        count_query(cond, seen).get_result(conn).await
+        CachedIf {
+            query: count_query(cond, seen),
+            bounded: false,
+        }
+        .get_result(conn)
+        .await
     }
 }
 
@@ -422,7 +447,12 @@ pub async fn page_rows(
     let rows = if cond.query.size == 0 {
         Vec::new()
     } else {
-        page_query(cond, seen).load(conn).await?
+        CachedIf {
+            query: page_query(cond, seen),
+            bounded: cond.bounded(),
+        }
+        .load(conn)
+        .await?
     };
     Ok((rows, total))
 }
@@ -454,7 +484,11 @@ pub async fn page<'c, 'd: 'c>(
             Ok(None)
         }
     };
-    let rows = page_query(cond, seen).load_stream::<LogRow>(&mut conn.0);
+    let rows = CachedIf {
+        query: page_query(cond, seen),
+        bounded: cond.bounded(),
+    }
+    .load_stream::<LogRow>(&mut conn.0);
     let (total, rows) = futures_util::try_join!(total, rows)?;
     Ok((total, rows.map(|row| row.map_err(StoreError::from))))
 }
@@ -464,7 +498,9 @@ pub async fn count_for_clusters(
     conn: &mut AsyncPgConnection,
     clusters: &ClusterScope,
 ) -> StoreResult<i64> {
-    Ok(counts::total(Seen::All, clusters).get_result(conn).await?)
+    Ok(Cached(counts::total(Seen::All, clusters))
+        .get_result(conn)
+        .await?)
 }
 
 /// Removes the clusters' logs; how many went.

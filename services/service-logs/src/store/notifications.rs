@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::trigger::{ActionType, action_hash};
+use platform::db::Cached;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -273,16 +274,19 @@ async fn generation_and_owners(
     logs: &[LogRow],
 ) -> QueryResult<(Option<Uuid>, Vec<(String, String, String)>)> {
     let (uuids, ids) = clusters_of(logs);
-    let rows: Vec<OwnerAt> = diesel::sql_query(format!(
-        "SELECT g.generation, o.cluster_uuid, o.cluster_id, o.account_id FROM {GENERATION} \
+    // Fixed text: kept as a prepared statement (it runs once per create batch).
+    let rows: Vec<OwnerAt> = Cached(
+        diesel::sql_query(format!(
+            "SELECT g.generation, o.cluster_uuid, o.cluster_id, o.account_id FROM {GENERATION} \
          LEFT JOIN (SELECT cluster_uuid, cluster_id, account_id FROM cluster_owners \
                     WHERE cluster_uuid = ANY($1) \
                     UNION ALL \
                     SELECT cluster_uuid, cluster_id, account_id FROM cluster_owners \
                     WHERE cluster_id = ANY($2) AND cluster_id <> '') o ON true"
-    ))
-    .bind::<Array<Text>, _>(uuids)
-    .bind::<Array<Text>, _>(ids)
+        ))
+        .bind::<Array<Text>, _>(uuids)
+        .bind::<Array<Text>, _>(ids),
+    )
     .load(conn)
     .await?;
     let generation = <[_]>::first(&rows).and_then(|r| r.generation);
@@ -319,11 +323,13 @@ async fn load_triggers(
     conn: &mut AsyncPgConnection,
     accounts: &[String],
 ) -> QueryResult<(Option<Uuid>, Vec<TriggerRow>)> {
-    let rows: Vec<TriggerAt> = diesel::sql_query(format!(
-        "SELECT g.generation, t.id, t.name, t.account_id, t.search, t.actions, t.created_at, t.updated_at \
-         FROM {GENERATION} LEFT JOIN notification_triggers t ON t.account_id = ANY($1)"
-    ))
-    .bind::<Array<Text>, _>(accounts.to_vec())
+    let rows: Vec<TriggerAt> = Cached(
+        diesel::sql_query(format!(
+            "SELECT g.generation, t.id, t.name, t.account_id, t.search, t.actions, t.created_at, t.updated_at \
+             FROM {GENERATION} LEFT JOIN notification_triggers t ON t.account_id = ANY($1)"
+        ))
+        .bind::<Array<Text>, _>(accounts.to_vec()),
+    )
     .load(conn)
     .await?;
     let generation = <[_]>::first(&rows).and_then(|r| r.generation);

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::{Source, ValidOwner};
+use platform::db::CachedIf;
 use time::OffsetDateTime;
 
 use crate::schema::cluster_owners;
@@ -75,12 +76,16 @@ pub(crate) async fn learn_all<'a>(
         .into_iter()
         .map(|o| OwnerRow::new(o, Source::Learned))
         .collect();
-    diesel::insert_into(cluster_owners::table)
-        .values(&rows)
-        .on_conflict(cluster_owners::cluster_uuid)
-        .do_nothing()
-        .execute(conn)
-        .await?;
+    let bounded = rows.len() <= crate::store::logs::CACHED_BATCH_ROWS;
+    CachedIf {
+        query: diesel::insert_into(cluster_owners::table)
+            .values(&rows)
+            .on_conflict(cluster_owners::cluster_uuid)
+            .do_nothing(),
+        bounded,
+    }
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

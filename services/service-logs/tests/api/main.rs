@@ -17,6 +17,7 @@ mod lists;
 mod notify;
 mod ops;
 mod owners;
+mod prepared;
 mod retention;
 mod search_eval;
 mod trigger_cache;
