@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use platform::db::{Cached, CachedIf};
+use platform::db::Cached;
 
 use crate::schema::{cluster_logs, idempotency_keys};
 use crate::store::StoreResult;
@@ -84,22 +84,24 @@ pub(crate) async fn record(
     if made.is_empty() {
         return Ok(());
     }
-    let rows: Vec<_> = made
-        .iter()
-        .map(|(c, id)| {
-            (
-                idempotency_keys::caller.eq(c.caller.as_str()),
-                idempotency_keys::key.eq(c.key.as_str()),
-                idempotency_keys::request_hash.eq(c.request_hash.as_str()),
-                idempotency_keys::log_id.eq(*id),
-            )
-        })
-        .collect();
-    let bounded = rows.len() <= crate::store::logs::CACHED_BATCH_ROWS;
-    CachedIf {
-        query: diesel::insert_into(idempotency_keys::table).values(rows),
-        bounded,
+    // One array per column: one SQL text (kept prepared) whatever the number of keys.
+    let (mut callers, mut keys, mut hashes, mut logs) = (vec![], vec![], vec![], vec![]);
+    for (c, id) in made {
+        callers.push(c.caller.as_str());
+        keys.push(c.key.as_str());
+        hashes.push(c.request_hash.as_str());
+        logs.push(*id);
     }
+    Cached(
+        diesel::sql_query(
+            "INSERT INTO idempotency_keys (caller, key, request_hash, log_id) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+        )
+        .bind::<Array<Text>, _>(callers)
+        .bind::<Array<Text>, _>(keys)
+        .bind::<Array<Text>, _>(hashes)
+        .bind::<Array<Text>, _>(logs),
+    )
     .execute(conn)
     .await?;
     Ok(())

@@ -15,7 +15,7 @@ use crate::store::idempotency::{self, KeyClaim};
 use crate::store::notifications::{self, Queueing};
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
-use crate::store::{StoreError, StoreResult, counts, owners};
+use crate::store::{StoreError, StoreResult, counts, insert, owners};
 
 type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
@@ -64,9 +64,9 @@ pub async fn create(
         .await?)
 }
 
-/// Multi-row statements of up to this many rows are kept as prepared statements (one per row count and
-/// connection: a group-committed batch has at most `LOG_CREATE_BATCH_MAX` rows); larger ones, bulk creates of up to
-/// 1,000 items, are prepared for each execution.
+/// Multi-row statements of the other tables (learned owners, idempotency keys) of up to this many rows are kept
+/// as prepared statements (one per row count and connection: a group-committed batch has at most
+/// `LOG_CREATE_BATCH_MAX` rows); larger ones are prepared for each execution.
 pub(crate) const CACHED_BATCH_ROWS: usize = 64;
 
 /// Where a log of the batch ends up, before the INSERT.
@@ -136,15 +136,7 @@ async fn write_batch(
     let mut stored: HashMap<String, LogRow> = HashMap::new();
     if !fresh.is_empty() {
         let rows: Vec<&LogRow> = fresh.iter().map(|l| &l.row).collect();
-        let bounded = rows.len() <= CACHED_BATCH_ROWS;
-        let inserted: Vec<LogRow> = CachedIf {
-            query: diesel::insert_into(cluster_logs::table)
-                .values(rows)
-                .returning(LogRow::as_returning()),
-            bounded,
-        }
-        .get_results(conn)
-        .await?;
+        let inserted = insert::logs(conn, &rows).await?;
         owners::learn_all(conn, fresh.iter().filter_map(|l| l.learned.as_ref())).await?;
         let made: Vec<(&KeyClaim, &str)> = fresh
             .iter()

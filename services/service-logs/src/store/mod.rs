@@ -3,6 +3,7 @@
 
 pub mod counts;
 pub mod idempotency;
+mod insert;
 pub mod logs;
 pub mod notifications;
 pub mod owners;

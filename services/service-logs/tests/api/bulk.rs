@@ -400,3 +400,66 @@ async fn a_thousand_items_and_a_body_limit_of_its_own() {
     );
     assert_eq!(app.count_rows().await, 1000);
 }
+
+/// The logs of one INSERT are bound column by column (one array per column, `store/insert.rs`): each row keeps its
+/// own reference list, of any length, with the characters an array literal would have to escape, and its own
+/// values in every other column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_row_of_a_bulk_keeps_its_own_values() {
+    let app = spawn().await;
+    let references = [
+        json!([]),
+        json!([
+            "a,b",
+            "q\"uote",
+            "back\\slash",
+            "{brace}",
+            "NULL",
+            "",
+            "ünï ☃"
+        ]),
+        json!(["only"]),
+    ];
+    let items: Vec<Value> = references
+        .iter()
+        .enumerate()
+        .map(|(i, refs)| {
+            let severity = ["Info", "Warning", "Error"][i];
+            json!({"cluster_uuid": format!("u-{i}"), "cluster_id": format!("c-{i}"), "account_id": format!("acc-{i}"),
+                   "severity": severity, "service_name": format!("s{i}"),
+                   "summary": format!("summary {i}"), "description": format!("d{i}"), "internal_only": i == 1,
+                   "log_type": format!("t{i}"), "doc_references": refs, "subscription_id": format!("sub-{i}"),
+                   "event_stream_id": format!("e{i}"), "timestamp": format!("2026-0{}-02T03:04:05.678901Z", i + 1)})
+        })
+        .collect();
+    let r = bulk(&app, &app.admin, json!({"items": items})).await;
+    let got = results(&r);
+    assert_eq!(got.len(), 3);
+    for (i, item) in got.iter().enumerate() {
+        assert_eq!(item["status"], 201, "{item}");
+        let id = item["log"]["id"].as_str().unwrap();
+        let read = app
+            .get(&format!("{BASE}/cluster_logs/{id}"), &app.admin)
+            .await
+            .json();
+        assert_eq!(read, item["log"], "item {i} as read back");
+        for key in [
+            "cluster_uuid",
+            "cluster_id",
+            "account_id",
+            "severity",
+            "service_name",
+            "summary",
+            "description",
+            "internal_only",
+            "log_type",
+            "subscription_id",
+            "event_stream_id",
+            "timestamp",
+        ] {
+            assert_eq!(read[key], items[i][key], "item {i}, {key}");
+        }
+        let refs = read.get("doc_references").cloned().unwrap_or(json!([]));
+        assert_eq!(refs, references[i], "item {i}");
+    }
+}
