@@ -94,28 +94,81 @@ pub async fn queue_matched(
     logs: &[LogRow],
     queueing: &Queueing,
 ) -> QueryResult<usize> {
-    if logs.is_empty() {
-        return Ok(0);
-    }
-    let (generation, owners) = generation_and_owners(conn, logs).await?;
-    let accounts = accounts_seeing_any(logs, &owners);
-    let triggers = triggers_of(conn, &queueing.triggers, generation, &accounts).await?;
-    if triggers.values().all(|list| list.is_empty()) {
-        return Ok(0);
-    }
+    let rows: Vec<&LogRow> = logs.iter().collect();
+    let matched = matching(conn, &rows, queueing).await?;
     let mut queued = 0;
-    for log in logs {
-        let seeing = seeing(log, &owners, &triggers);
-        if !seeing.is_empty() {
-            queued += queue_one(conn, log, &seeing, queueing).await?;
+    for (log, triggers) in logs.iter().zip(&matched.0) {
+        if !triggers.is_empty() {
+            queued += queue_one(conn, log, triggers, queueing).await?;
         }
     }
     Ok(queued)
 }
 
+/// The triggers whose search matches each log of a batch, in the batch's order (oldest trigger first).
+#[derive(Debug, Default)]
+pub struct Matched(Vec<Vec<Arc<ParsedTrigger>>>);
+
+impl Matched {
+    /// Whether no log of the batch matched a trigger: storing the batch queues nothing and records nothing.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
+}
+
+/// The triggers that see and match each of `logs` (see [`queue_matched`]), read without writing: one statement
+/// (owners and generation), and one more when the cache does not hold an account's triggers. Logs not yet
+/// inserted are matched with their times as PostgreSQL will store them (microseconds).
+pub async fn matching(
+    conn: &mut AsyncPgConnection,
+    logs: &[&LogRow],
+    queueing: &Queueing,
+) -> QueryResult<Matched> {
+    if logs.is_empty() {
+        return Ok(Matched::default());
+    }
+    let (generation, owners) = generation_and_owners(conn, logs).await?;
+    let accounts = accounts_seeing_any(logs, &owners);
+    let triggers = triggers_of(conn, &queueing.triggers, generation, &accounts).await?;
+    if triggers.values().all(|list| list.is_empty()) {
+        return Ok(Matched(vec![Vec::new(); logs.len()]));
+    }
+    Ok(Matched(
+        logs.iter()
+            .map(|log| {
+                let seen = seeing(log, &owners, &triggers);
+                if seen.is_empty() {
+                    return Vec::new();
+                }
+                let log = as_stored(log);
+                seen.into_iter()
+                    .filter(|t| t.matches(&log))
+                    .cloned()
+                    .collect()
+            })
+            .collect(),
+    ))
+}
+
+/// `log` with its times cut to the microseconds PostgreSQL keeps (diesel sends whole microseconds), so that a
+/// search on a time sees the value the stored log has.
+fn as_stored(log: &LogRow) -> std::borrow::Cow<'_, LogRow> {
+    let cut = |t: OffsetDateTime| {
+        t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(t)
+    };
+    if cut(log.created_at) == log.created_at && cut(log.timestamp) == log.timestamp {
+        return std::borrow::Cow::Borrowed(log);
+    }
+    let mut stored = log.clone();
+    stored.created_at = cut(log.created_at);
+    stored.timestamp = cut(log.timestamp);
+    std::borrow::Cow::Owned(stored)
+}
+
 /// Every account whose triggers may see some log of the batch, sorted: `""` (the account-less triggers), the
 /// accounts of its logs and the owners of their clusters (logs not `internal_only`).
-fn accounts_seeing_any(logs: &[LogRow], owners: &[(String, String, String)]) -> Vec<String> {
+fn accounts_seeing_any(logs: &[&LogRow], owners: &[(String, String, String)]) -> Vec<String> {
     let mut accounts: Vec<String> = std::iter::once(String::new())
         .chain(
             logs.iter()
@@ -136,7 +189,7 @@ fn seeing<'a>(
     log: &LogRow,
     owners: &[(String, String, String)],
     triggers: &'a HashMap<String, AccountTriggers>,
-) -> Vec<&'a ParsedTrigger> {
+) -> Vec<&'a Arc<ParsedTrigger>> {
     let mut accounts: Vec<&str> = vec![""];
     if !log.internal_only {
         if !log.account_id.is_empty() {
@@ -162,10 +215,7 @@ fn seeing<'a>(
         .filter_map(|a| triggers.get(*a))
         .filter(|list| !list.is_empty())
         .collect();
-    let mut seeing: Vec<&ParsedTrigger> = lists
-        .iter()
-        .flat_map(|list| list.iter().map(Arc::as_ref))
-        .collect();
+    let mut seeing: Vec<&Arc<ParsedTrigger>> = lists.iter().flat_map(|list| list.iter()).collect();
     // Each list is oldest first already; only triggers of several accounts need merging.
     if lists.len() > 1 {
         seeing.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -176,15 +226,12 @@ fn seeing<'a>(
 async fn queue_one(
     conn: &mut AsyncPgConnection,
     log: &LogRow,
-    triggers: &[&ParsedTrigger],
+    triggers: &[Arc<ParsedTrigger>],
     queueing: &Queueing,
 ) -> QueryResult<usize> {
     let mut outbox = Vec::new();
     let now = OffsetDateTime::now_utc();
     for trigger in triggers {
-        if !trigger.matches(log) {
-            continue;
-        }
         let actions = match &trigger.actions {
             Ok(actions) => actions,
             Err(e) => {
@@ -235,7 +282,7 @@ async fn queue_one(
 
 /// The clusters a batch's logs name that may give it an owner's triggers: `(uuids, ids of logs without a uuid)`,
 /// of its logs that are not `internal_only`.
-fn clusters_of(logs: &[LogRow]) -> (Vec<String>, Vec<String>) {
+fn clusters_of(logs: &[&LogRow]) -> (Vec<String>, Vec<String>) {
     let visible = || logs.iter().filter(|l| !l.internal_only);
     let uuids = visible()
         .filter(|l| !l.cluster_uuid.is_empty())
@@ -271,7 +318,7 @@ struct OwnerAt {
 /// the generation by its primary key. An owner may come twice; callers only ask whether one matches.
 async fn generation_and_owners(
     conn: &mut AsyncPgConnection,
-    logs: &[LogRow],
+    logs: &[&LogRow],
 ) -> QueryResult<(Option<Uuid>, Vec<(String, String, String)>)> {
     let (uuids, ids) = clusters_of(logs);
     // Fixed text: kept as a prepared statement (it runs once per create batch).

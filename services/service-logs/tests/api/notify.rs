@@ -743,3 +743,40 @@ async fn duplicates_are_stored_but_not_notified_again() {
         .await;
     ok.expect(201);
 }
+
+/// A batch that matches no trigger is stored by its INSERT alone, after the matching was read (`store::logs`
+/// `insert_alone`): the matching must see the log as it is stored. A time is stored to the microsecond, so a
+/// search at a whole second matches a log sent 500 nanoseconds after it (stored at the second) and not one a
+/// microsecond after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_on_a_time_sees_the_time_as_stored() {
+    let app = spawn_with(|s| s.notifications.retry.idle_poll = Duration::from_secs(3600)).await;
+    let url = "http://127.0.0.1:9/hook";
+    let hook = hook_trigger(
+        &app,
+        &internal_token(),
+        None,
+        url,
+        "timestamp <= '2026-01-01T00:00:00Z'",
+    )
+    .await;
+    let hook = hook["id"].as_str().unwrap().to_owned();
+    for (sent, queued) in [
+        ("2026-01-01T00:00:00.000000500Z", vec![hook.clone()]),
+        ("2026-01-01T00:00:00.000001Z", vec![]),
+        ("2025-12-31T23:59:59.999999999Z", vec![hook.clone()]),
+    ] {
+        let log = post_log(
+            &app,
+            json!({"cluster_id": "c-1", "severity": "Info", "service_name": "s",
+                                        "summary": sent, "timestamp": sent}),
+        )
+        .await;
+        assert_eq!(
+            queued_triggers(&app, log["id"].as_str().unwrap()).await,
+            queued,
+            "{sent}, stored as {}",
+            log["timestamp"]
+        );
+    }
+}
