@@ -67,23 +67,27 @@ pub async fn create(
         .await?)
 }
 
-/// The common batch, stored in two round trips instead of four: when no log has an idempotency key or teaches an
-/// owner, and none matches a trigger (read first, [`notifications::matching`]), the INSERT is all there is to write
-/// and runs as a transaction of its own, without BEGIN and COMMIT. `None`: the batch needs [`write_batch`]'s
-/// transaction (the matching is read again there, after the owners it teaches).
+/// The common batch, stored in two round trips instead of four: when no log has an idempotency key, every owner
+/// its logs could teach is known already (so learning it would write nothing), and no log matches a trigger (all
+/// read first, [`notifications::matching`]), the INSERT is all there is to write and runs as a transaction of its
+/// own, without BEGIN and COMMIT. `None`: the batch needs [`write_batch`]'s transaction (the matching is read again
+/// there, after the owners it teaches).
 async fn insert_alone(
     conn: &mut AsyncPgConnection,
     logs: &[NewLog],
     queueing: &Queueing,
 ) -> QueryResult<Option<Vec<Stored>>> {
-    if logs.iter().any(|l| l.key.is_some() || l.learned.is_some()) {
+    if logs.iter().any(|l| l.key.is_some()) {
         return Ok(None);
     }
     let rows: Vec<&LogRow> = logs.iter().map(|l| &l.row).collect();
-    if !notifications::matching(conn, &rows, queueing)
-        .await?
-        .is_empty()
-    {
+    let matched = notifications::matching(conn, &rows, queueing).await?;
+    let teaches = logs.iter().any(|l| {
+        l.learned
+            .as_ref()
+            .is_some_and(|o| !matched.has_owner(&o.cluster_uuid))
+    });
+    if teaches || !matched.is_empty() {
         return Ok(None);
     }
     let mut inserted: HashMap<String, LogRow> = insert::logs(conn, &rows)

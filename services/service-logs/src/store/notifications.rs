@@ -97,7 +97,7 @@ pub async fn queue_matched(
     let rows: Vec<&LogRow> = logs.iter().collect();
     let matched = matching(conn, &rows, queueing).await?;
     let mut queued = 0;
-    for (log, triggers) in logs.iter().zip(&matched.0) {
+    for (log, triggers) in logs.iter().zip(&matched.per_log) {
         if !triggers.is_empty() {
             queued += queue_one(conn, log, triggers, queueing).await?;
         }
@@ -105,14 +105,24 @@ pub async fn queue_matched(
     Ok(queued)
 }
 
-/// The triggers whose search matches each log of a batch, in the batch's order (oldest trigger first).
+/// The triggers whose search matches each log of a batch, in the batch's order (oldest trigger first), and the
+/// clusters of the batch (by uuid) that have an owner.
 #[derive(Debug, Default)]
-pub struct Matched(Vec<Vec<Arc<ParsedTrigger>>>);
+pub struct Matched {
+    per_log: Vec<Vec<Arc<ParsedTrigger>>>,
+    owned: Vec<String>,
+}
 
 impl Matched {
     /// Whether no log of the batch matched a trigger: storing the batch queues nothing and records nothing.
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(Vec::is_empty)
+        self.per_log.iter().all(Vec::is_empty)
+    }
+
+    /// Whether the cluster had an owner when the matching was read (looked up for the logs that are not
+    /// `internal_only`): an owner learned from a log of it would not be recorded.
+    pub fn has_owner(&self, cluster_uuid: &str) -> bool {
+        self.owned.iter().any(|u| u == cluster_uuid)
     }
 }
 
@@ -130,24 +140,32 @@ pub async fn matching(
     let (generation, owners) = generation_and_owners(conn, logs).await?;
     let accounts = accounts_seeing_any(logs, &owners);
     let triggers = triggers_of(conn, &queueing.triggers, generation, &accounts).await?;
+    let owned = owners
+        .iter()
+        .map(|(uuid, _, _)| uuid.clone())
+        .filter(|u| !u.is_empty())
+        .collect();
     if triggers.values().all(|list| list.is_empty()) {
-        return Ok(Matched(vec![Vec::new(); logs.len()]));
+        return Ok(Matched {
+            per_log: vec![Vec::new(); logs.len()],
+            owned,
+        });
     }
-    Ok(Matched(
-        logs.iter()
-            .map(|log| {
-                let seen = seeing(log, &owners, &triggers);
-                if seen.is_empty() {
-                    return Vec::new();
-                }
-                let log = as_stored(log);
-                seen.into_iter()
-                    .filter(|t| t.matches(&log))
-                    .cloned()
-                    .collect()
-            })
-            .collect(),
-    ))
+    let per_log = logs
+        .iter()
+        .map(|log| {
+            let seen = seeing(log, &owners, &triggers);
+            if seen.is_empty() {
+                return Vec::new();
+            }
+            let log = as_stored(log);
+            seen.into_iter()
+                .filter(|t| t.matches(&log))
+                .cloned()
+                .collect()
+        })
+        .collect();
+    Ok(Matched { per_log, owned })
 }
 
 /// `log` with its times cut to the microseconds PostgreSQL keeps (diesel sends whole microseconds), so that a
