@@ -57,7 +57,7 @@ pub async fn create(
     if logs.is_empty() {
         return Ok(Vec::new());
     }
-    if let Some(stored) = insert_alone(conn, logs, queueing).await? {
+    if let Some(stored) = direct(conn, logs, queueing).await? {
         return Ok(stored);
     }
     Ok(conn
@@ -67,12 +67,13 @@ pub async fn create(
         .await?)
 }
 
-/// The common batch, stored in two round trips instead of four: when no log has an idempotency key, every owner
-/// its logs could teach is known already (so learning it would write nothing), and no log matches a trigger (all
-/// read first, [`notifications::matching`]), the INSERT is all there is to write and runs as a transaction of its
-/// own, without BEGIN and COMMIT. `None`: the batch needs [`write_batch`]'s transaction (the matching is read again
-/// there, after the owners it teaches).
-async fn insert_alone(
+/// The common batch, in fewer round trips: when no log has an idempotency key and every owner its logs could teach
+/// is known already (so learning it would write nothing), the matching is read first ([`notifications::matching`])
+/// and is all the batch needs besides its INSERT. Nothing matched: the INSERT runs as a transaction of its own,
+/// without BEGIN and COMMIT (two round trips instead of four). Something matched: the INSERT and the matched
+/// actions in one transaction, the matching not read again. `None`: the batch needs [`write_batch`] (keys, or an
+/// owner to learn before the matching).
+async fn direct(
     conn: &mut AsyncPgConnection,
     logs: &[NewLog],
     queueing: &Queueing,
@@ -87,23 +88,33 @@ async fn insert_alone(
             .as_ref()
             .is_some_and(|o| !matched.has_owner(&o.cluster_uuid))
     });
-    if teaches || !matched.is_empty() {
+    if teaches {
         return Ok(None);
     }
-    let mut inserted: HashMap<String, LogRow> = insert::logs(conn, &rows)
+    let stored = if matched.is_empty() {
+        in_order(logs, insert::logs(conn, &rows).await?)?
+    } else {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let stored = in_order(logs, insert::logs(conn, &rows).await?)?;
+            notifications::queue(conn, &stored, &matched, queueing).await?;
+            Ok(stored)
+        })
         .await?
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect();
+    };
+    Ok(Some(stored.into_iter().map(Stored::Created).collect()))
+}
+
+/// The rows `inserted` (in whatever order RETURNING gave them) in the order of `logs`.
+fn in_order(logs: &[NewLog], inserted: Vec<LogRow>) -> QueryResult<Vec<LogRow>> {
+    let mut by_id: HashMap<String, LogRow> =
+        inserted.into_iter().map(|r| (r.id.clone(), r)).collect();
     logs.iter()
         .map(|l| {
-            inserted
+            by_id
                 .remove(&l.row.id)
-                .map(Stored::Created)
                 .ok_or(diesel::result::Error::NotFound)
         })
-        .collect::<QueryResult<Vec<_>>>()
-        .map(Some)
+        .collect()
 }
 
 /// Multi-row statements of the other tables (learned owners, idempotency keys) of up to this many rows are kept

@@ -96,6 +96,17 @@ pub async fn queue_matched(
 ) -> QueryResult<usize> {
     let rows: Vec<&LogRow> = logs.iter().collect();
     let matched = matching(conn, &rows, queueing).await?;
+    queue(conn, logs, &matched, queueing).await
+}
+
+/// Queues the actions of the triggers `matched` found for each of `logs` (just inserted, in the caller's
+/// transaction, in the order they were matched in).
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    logs: &[LogRow],
+    matched: &Matched,
+    queueing: &Queueing,
+) -> QueryResult<usize> {
     let mut queued = 0;
     for (log, triggers) in logs.iter().zip(&matched.per_log) {
         if !triggers.is_empty() {

@@ -744,8 +744,8 @@ async fn duplicates_are_stored_but_not_notified_again() {
     ok.expect(201);
 }
 
-/// A batch that matches no trigger is stored by its INSERT alone, after the matching was read (`store::logs`
-/// `insert_alone`): the matching must see the log as it is stored. A time is stored to the microsecond, so a
+/// A batch without keys is matched before its INSERT (`store::logs::direct`): the matching must see the log as it
+/// is stored. A time is stored to the microsecond, so a
 /// search at a whole second matches a log sent 500 nanoseconds after it (stored at the second) and not one a
 /// microsecond after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
