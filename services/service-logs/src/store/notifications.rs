@@ -2,7 +2,7 @@
 //! transaction ([`queue_matched`]), the worker's claim and outcomes, and the bookkeeping the notifications list
 //! reads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use diesel::pg::Pg;
@@ -121,7 +121,7 @@ pub async fn queue(
 #[derive(Debug, Default)]
 pub struct Matched {
     per_log: Vec<Vec<Arc<ParsedTrigger>>>,
-    owned: Vec<String>,
+    owned: HashSet<String>,
 }
 
 impl Matched {
@@ -133,7 +133,7 @@ impl Matched {
     /// Whether the cluster had an owner when the matching was read (looked up for the logs that are not
     /// `internal_only`): an owner learned from a log of it would not be recorded.
     pub fn has_owner(&self, cluster_uuid: &str) -> bool {
-        self.owned.iter().any(|u| u == cluster_uuid)
+        self.owned.contains(cluster_uuid)
     }
 }
 
