@@ -117,11 +117,6 @@ fn in_order(logs: &[NewLog], inserted: Vec<LogRow>) -> QueryResult<Vec<LogRow>> 
         .collect()
 }
 
-/// Multi-row statements of the other tables (learned owners, idempotency keys) of up to this many rows are kept
-/// as prepared statements (one per row count and connection: a group-committed batch has at most
-/// `LOG_CREATE_BATCH_MAX` rows); larger ones are prepared for each execution.
-pub(crate) const CACHED_BATCH_ROWS: usize = 64;
-
 /// Where a log of the batch ends up, before the INSERT.
 enum Plan {
     Insert,

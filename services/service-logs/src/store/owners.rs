@@ -3,10 +3,11 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Text, Timestamptz};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::{Source, ValidOwner};
-use platform::db::CachedIf;
+use platform::db::Cached;
 use time::OffsetDateTime;
 
 use crate::schema::cluster_owners;
@@ -72,18 +73,21 @@ pub(crate) async fn learn_all<'a>(
         return Ok(());
     }
     first.sort_by(|a, b| a.cluster_uuid.cmp(&b.cluster_uuid));
-    let rows: Vec<OwnerRow> = first
-        .into_iter()
-        .map(|o| OwnerRow::new(o, Source::Learned))
-        .collect();
-    let bounded = rows.len() <= crate::store::logs::CACHED_BATCH_ROWS;
-    CachedIf {
-        query: diesel::insert_into(cluster_owners::table)
-            .values(&rows)
-            .on_conflict(cluster_owners::cluster_uuid)
-            .do_nothing(),
-        bounded,
-    }
+    // One array per column: one SQL text (kept prepared) whatever the number of owners.
+    let column = |f: fn(&ValidOwner) -> &str| first.iter().map(|o| f(o)).collect::<Vec<_>>();
+    Cached(
+        diesel::sql_query(
+            "INSERT INTO cluster_owners (cluster_uuid, cluster_id, subscription_id, account_id, source, updated_at) \
+             SELECT t.*, $5, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t \
+             ON CONFLICT (cluster_uuid) DO NOTHING",
+        )
+        .bind::<Array<Text>, _>(column(|o| &o.cluster_uuid))
+        .bind::<Array<Text>, _>(column(|o| &o.cluster_id))
+        .bind::<Array<Text>, _>(column(|o| &o.subscription_id))
+        .bind::<Array<Text>, _>(column(|o| &o.account_id))
+        .bind::<Text, _>(Source::Learned.as_str())
+        .bind::<Timestamptz, _>(OffsetDateTime::now_utc()),
+    )
     .execute(conn)
     .await?;
     Ok(())
