@@ -464,7 +464,7 @@ where
     } else {
         CachedIf {
             query: count_query(cond, seen),
-            bounded: false,
+            bounded: cond.bounded(),
         }
         .get_result(conn)
         .await
