@@ -83,11 +83,14 @@ async fn direct(
     }
     let rows: Vec<&LogRow> = logs.iter().map(|l| &l.row).collect();
     let matched = notifications::matching(conn, &rows, queueing).await?;
-    let teaches = logs.iter().any(|l| {
-        l.learned
-            .as_ref()
-            .is_some_and(|o| !matched.has_owner(&o.cluster_uuid))
-    });
+    let teaches = logs.iter().any(|l| l.learned.is_some()) && {
+        let owned = matched.owned_clusters();
+        logs.iter().any(|l| {
+            l.learned
+                .as_ref()
+                .is_some_and(|o| !owned.contains(o.cluster_uuid.as_str()))
+        })
+    };
     if teaches {
         return Ok(None);
     }

@@ -117,11 +117,12 @@ pub async fn queue(
 }
 
 /// The triggers whose search matches each log of a batch, in the batch's order (oldest trigger first), and the
-/// clusters of the batch (by uuid) that have an owner.
+/// owners of its clusters as the matching read them.
 #[derive(Debug, Default)]
 pub struct Matched {
     per_log: Vec<Vec<Arc<ParsedTrigger>>>,
-    owned: HashSet<String>,
+    /// `(cluster_uuid, cluster_id, account_id)`, looked up for the logs that are not `internal_only`.
+    owners: Vec<(String, String, String)>,
 }
 
 impl Matched {
@@ -130,10 +131,14 @@ impl Matched {
         self.per_log.iter().all(Vec::is_empty)
     }
 
-    /// Whether the cluster had an owner when the matching was read (looked up for the logs that are not
-    /// `internal_only`): an owner learned from a log of it would not be recorded.
-    pub fn has_owner(&self, cluster_uuid: &str) -> bool {
-        self.owned.contains(cluster_uuid)
+    /// The clusters (by uuid) that had an owner when the matching was read: an owner learned from a log of one of
+    /// them would not be recorded.
+    pub fn owned_clusters(&self) -> HashSet<&str> {
+        self.owners
+            .iter()
+            .map(|(uuid, _, _)| uuid.as_str())
+            .filter(|u| !u.is_empty())
+            .collect()
     }
 }
 
@@ -151,15 +156,10 @@ pub async fn matching(
     let (generation, owners) = generation_and_owners(conn, logs).await?;
     let accounts = accounts_seeing_any(logs, &owners);
     let triggers = triggers_of(conn, &queueing.triggers, generation, &accounts).await?;
-    let owned = owners
-        .iter()
-        .map(|(uuid, _, _)| uuid.clone())
-        .filter(|u| !u.is_empty())
-        .collect();
     if triggers.values().all(|list| list.is_empty()) {
         return Ok(Matched {
             per_log: vec![Vec::new(); logs.len()],
-            owned,
+            owners,
         });
     }
     let per_log = logs
@@ -176,7 +176,7 @@ pub async fn matching(
                 .collect()
         })
         .collect();
-    Ok(Matched { per_log, owned })
+    Ok(Matched { per_log, owners })
 }
 
 /// `log` with its times cut to the microseconds PostgreSQL keeps (diesel sends whole microseconds), so that a
