@@ -25,18 +25,18 @@ macro_rules! declare_insert {
         /// columns). A list column goes as a JSON array per row: `unnest` of a two-dimensional array would
         /// flatten it.
         #[derive(Default)]
-        struct Columns {
-            $($tc: Vec<String>,)*
+        struct Columns<'r> {
+            $($tc: Vec<&'r str>,)*
             $($bc: Vec<bool>,)*
             $($mc: Vec<time::OffsetDateTime>,)*
             $($lc: Vec<serde_json::Value>,)*
         }
 
-        impl Columns {
-            fn of(rows: &[&LogRow]) -> Self {
+        impl<'r> Columns<'r> {
+            fn of(rows: &[&'r LogRow]) -> Self {
                 let mut cols = Columns::default();
                 for r in rows {
-                    $(cols.$tc.push(r.$tc.clone());)*
+                    $(cols.$tc.push(r.$tc.as_str());)*
                     $(cols.$bc.push(r.$bc);)*
                     $(cols.$mc.push(r.$mc);)*
                     $(cols.$lc.push(serde_json::Value::from(r.$lc.clone()));)*
