@@ -18,6 +18,7 @@ mod notify;
 mod ops;
 mod owners;
 mod prepared;
+mod reader_page;
 mod retention;
 mod search_eval;
 mod trigger_cache;

@@ -1,0 +1,1 @@
+DROP FUNCTION reader_page(text, int8, int8);
