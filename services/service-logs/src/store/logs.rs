@@ -2,7 +2,6 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::ValidOwner;
 use futures_util::{Stream, StreamExt};
@@ -14,11 +13,13 @@ use crate::listing::{ClusterScope, Direction, ListQuery, Visibility};
 use crate::schema::cluster_logs;
 use crate::store::idempotency::{self, KeyClaim};
 use crate::store::notifications::{self, Queueing};
+use crate::store::reader_lists::{self, Reader};
 use crate::store::rows::LogRow;
 use crate::store::search::{Filter, compile};
 use crate::store::{StoreError, StoreResult, counts, insert, owners};
 
-type PageQuery = cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
+pub(super) type PageQuery =
+    cluster_logs::BoxedQuery<'static, Pg, diesel::dsl::AsSelect<LogRow, Pg>>;
 
 /// A log to store: its row, the cluster owner it teaches (if any; recorded only when the cluster has none yet),
 /// and the idempotency key it came with (if any).
@@ -416,7 +417,7 @@ macro_rules! declare_order {
 
 crate::fields::log_fields!(declare_order);
 
-fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
+pub(super) fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
     use cluster_logs as t;
     if keys.is_empty() {
         // Newest first, deterministic: created_at ties are broken by the (time-ordered) KSUID.
@@ -429,47 +430,6 @@ fn order(mut q: PageQuery, keys: &[(Field, Direction)]) -> PageQuery {
         q = q.then_order_by(t::id.desc());
     }
     q
-}
-
-/// The page of a reader's list of every cluster in the default order without a search: the `reader_page` function
-/// (migration `2026-12-06-000003_reader_page`), which merges the reader's own logs with each owned cluster's in index
-/// order, so that the page reads about `size + offset` logs whatever the table holds. As one condition on the table
-/// ([`page_query`] with `owners::readable_on!`), PostgreSQL walks the created_at index testing every log: at 10 million
-/// logs 14 s for an account with none. Any other list keeps [`page_query`]: its cluster scope, search or order
-/// decides its index. One SQL text, kept prepared.
-struct ReaderPage<'a> {
-    account: &'a str,
-    size: i64,
-    offset: i64,
-}
-
-impl<'a> ReaderPage<'a> {
-    fn of(cond: &Conditions<'_>, seen: Seen<'a>) -> Option<Self> {
-        let Seen::Reader(account) = seen else {
-            return None;
-        };
-        let newest_first = matches!(
-            cond.query.order.as_slice(),
-            [] | [(Field::CreatedAt, Direction::Desc)]
-        );
-        (matches!(cond.clusters, ClusterScope::Any) && cond.query.search.is_none() && newest_first)
-            .then(|| Self {
-                account,
-                size: cond.query.size,
-                offset: cond.query.offset(),
-            })
-    }
-
-    fn query(&self) -> Cached<BoxedSqlQuery<'a, Pg, SqlQuery>> {
-        use diesel::sql_types::{BigInt, Text};
-        Cached(
-            diesel::sql_query("SELECT * FROM reader_page($1, $2, $3)")
-                .into_boxed()
-                .bind::<Text, _>(self.account)
-                .bind::<BigInt, _>(self.size)
-                .bind::<BigInt, _>(self.offset),
-        )
-    }
 }
 
 fn page_query(cond: &Conditions<'_>, seen: Seen<'_>) -> PageQuery {
@@ -531,15 +491,19 @@ pub async fn page_rows(
     let total = count(conn, cond, seen).await?;
     let rows = if cond.query.size == 0 {
         Vec::new()
-    } else if let Some(reader) = ReaderPage::of(cond, seen) {
-        reader.query().load(conn).await?
     } else {
-        CachedIf {
-            query: page_query(cond, seen),
-            bounded: cond.bounded(),
+        match reader_lists::plan(conn, cond, seen).await? {
+            Some(Reader::Function(f)) => f.query().load(conn).await?,
+            Some(Reader::Union(u)) => u.load(conn).await?,
+            None => {
+                CachedIf {
+                    query: page_query(cond, seen),
+                    bounded: cond.bounded(),
+                }
+                .load(conn)
+                .await?
+            }
         }
-        .load(conn)
-        .await?
     };
     Ok((rows, total))
 }
@@ -564,6 +528,7 @@ pub async fn page<'c, 'd: 'c>(
 ) -> StoreResult<(Option<i64>, impl Stream<Item = StoreResult<LogRow>> + 'c)> {
     let mut counting: &AsyncPgConnection = conn.0;
     let seen = Seen::resolve(&mut counting, cond).await?;
+    let reader = reader_lists::plan(&mut counting, cond, seen).await?;
     let total = async {
         if with_total {
             count(&mut counting, cond, seen).await.map(Some)
@@ -571,14 +536,17 @@ pub async fn page<'c, 'd: 'c>(
             Ok(None)
         }
     };
-    let reader = ReaderPage::of(cond, seen);
     let rows = async {
-        match &reader {
-            Some(reader) => reader
+        match reader {
+            Some(Reader::Function(f)) => f
                 .query()
                 .load_stream::<LogRow>(&mut conn.0)
                 .await
-                .map(StreamExt::left_stream),
+                .map(|s| s.left_stream().left_stream()),
+            Some(Reader::Union(u)) => u
+                .load_stream::<LogRow>(&mut conn.0)
+                .await
+                .map(|s| s.right_stream().left_stream()),
             None => CachedIf {
                 query: page_query(cond, seen),
                 bounded: cond.bounded(),

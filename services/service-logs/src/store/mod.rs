@@ -7,6 +7,7 @@ mod insert;
 pub mod logs;
 pub mod notifications;
 pub mod owners;
+mod reader_lists;
 pub mod retention;
 pub mod rows;
 pub mod search;
