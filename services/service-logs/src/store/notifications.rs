@@ -458,8 +458,8 @@ async fn triggers_of(
 }
 
 /// The id of a log of the same cluster created within `window` before `log` (and before it in id order), equal
-/// on `service_name`, `severity`, `summary`, `description` and `internal_only`; one index lookup
-/// (`cluster_logs_duplicates`).
+/// on `service_name`, `severity`, `summary`, `description` and `internal_only`; one walk of the cluster's logs of the
+/// window (`cluster_logs_cluster_created`).
 pub async fn find_duplicate(
     conn: &mut AsyncPgConnection,
     log: &LogRow,

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS cluster_logs_cluster_created;

@@ -1,1 +1,0 @@
-DROP INDEX CONCURRENTLY IF EXISTS cluster_logs_visible_cluster_created;
