@@ -114,6 +114,20 @@ impl TestApp {
         r.json()
     }
 
+    /// Creates `items` in one bulk create with the admin token; the answer must be 200.
+    pub async fn bulk_create(&self, items: Vec<Value>) -> Value {
+        let r = self
+            .call(
+                Method::POST,
+                &format!("{BASE}/cluster_logs/bulk"),
+                Some(&self.admin),
+                Some(json!({"items": items})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json()
+    }
+
     /// How many logs the table holds, read straight from the database.
     pub async fn count_rows(&self) -> i64 {
         use diesel::prelude::*;

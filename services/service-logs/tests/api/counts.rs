@@ -112,15 +112,7 @@ async fn totals_stay_exact_through_every_kind_of_write() {
         })
         .chain((0..5).map(|_| body("", "c9", "", false)))
         .collect();
-    let r = app
-        .call(
-            Method::POST,
-            &format!("{BASE}/cluster_logs/bulk"),
-            Some(&app.admin),
-            Some(json!({"items": items})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.bulk_create(items).await;
     assert_totals(&app, "bulk create").await;
 
     // Ownership: u3 (and, for logs without a uuid, cluster id c9) to acc-a, then u3 moves to acc-b.

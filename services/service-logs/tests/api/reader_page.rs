@@ -108,15 +108,7 @@ async fn pages_match_the_rule(owned: usize) {
                 }
             })
             .collect();
-        let r = app
-            .call(
-                Method::POST,
-                &format!("{BASE}/cluster_logs/bulk"),
-                Some(&app.admin),
-                Some(json!({"items": items})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        app.bulk_create(items).await;
     }
     let visible = expected(&app, "id", "true").await.len();
     assert_eq!(visible, 4 * 64 * 5 / 8, "the visible logs");
