@@ -8,7 +8,7 @@
 //! uuid) is read by its own index in the list's order and the parts are merged, so a page reads about
 //! `size + offset` logs of the reader per part, whatever the table holds:
 //!
-//! - the default order (newest first) without a search, the console's and the CLIs' list: the `reader_page`
+//! - the default order (newest first) without a search (a list with no parameters, `ocm get`): the `reader_page`
 //!   function (migration `2026-12-06-000004_reader_page`), one SQL text kept prepared, whose plan PostgreSQL keeps;
 //! - a search or another order: the same merge built here ([`ReaderUnion`]), each part with the search, planned for
 //!   its one execution like every search. Past [`MERGED_CLUSTERS`] owned clusters, their logs are one LATERAL part
