@@ -103,8 +103,12 @@ impl<'a> ReaderPage<'a> {
 pub(super) struct ReaderUnion {
     parts: Vec<Part>,
     keys: Vec<(Field, Direction)>,
+    /// Whether the parts after the first stop at the cut-off (the statement starts `WITH cut AS (...)`).
+    cut: bool,
     /// `size + offset`: what each part must hand over at most.
     limit: i64,
+    /// `limit - 1`: the cut-off's offset in the reader's own logs.
+    last: i64,
     size: i64,
     offset: i64,
 }
@@ -144,6 +148,22 @@ impl ReaderUnion {
         // The indexes the parts are read by: (account_id, created_at | timestamp, id) and (cluster_uuid,
         // created_at | timestamp, id); lists of clusters (`= ANY`) come in no order.
         let ordered = matches!(first, Some(Field::CreatedAt | Field::Timestamp));
+        // The cut-off: with `limit` logs of its own at least this new (or old, ascending), the page's logs all are,
+        // so the other parts stop there (`cut`, the first key of the own part's `limit`-th log, in the statement's
+        // WITH; none when the reader has fewer logs of its own).
+        let cut = match <[_]>::first(&keys) {
+            Some((field, dir)) if ordered && limit >= 1 => {
+                let (op, none) = match dir {
+                    Direction::Desc => (">=", "-infinity"),
+                    Direction::Asc => ("<=", "infinity"),
+                };
+                Some(format!(
+                    "\"cluster_logs\".\"{}\" {op} coalesce((SELECT at FROM cut), '{none}')",
+                    field.name()
+                ))
+            }
+            _ => None,
+        };
         let part = |visible: Filter, how: Read| -> Part {
             let mut p: PageQuery = t::table
                 .select(LogRow::as_select())
@@ -168,6 +188,16 @@ impl ReaderUnion {
             Box::new(t::account_id.eq(account.to_owned())),
             ordered_if(ordered),
         )];
+        // Every part after the reader's own: its clusters', within the cut-off.
+        let part = |visible: Filter, how: Read| -> Part {
+            match &cut {
+                Some(c) => part(
+                    Box::new(visible.and(diesel::dsl::sql::<diesel::sql_types::Bool>(c))),
+                    how,
+                ),
+                None => part(visible, how),
+            }
+        };
         if uuids.len() <= MERGED_CLUSTERS {
             parts.extend(
                 uuids
@@ -191,7 +221,9 @@ impl ReaderUnion {
         Self {
             parts,
             keys,
+            cut: cut.is_some(),
             limit,
+            last: limit.saturating_sub(1),
             size: q.size,
             offset: q.offset(),
         }
@@ -218,6 +250,21 @@ impl QueryFragment<Pg> for ReaderUnion {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         // One shape per search and number of owned clusters: planned for this execution, never kept.
         out.unsafe_to_cache_prepared();
+        if let (true, Some(own), Some((first, _))) = (
+            self.cut,
+            <[_]>::first(&self.parts),
+            <[_]>::first(&self.keys),
+        ) {
+            out.push_sql("WITH cut AS (SELECT ");
+            out.push_identifier(first.name())?;
+            out.push_sql(" AS at FROM (");
+            QueryFragment::<Pg>::walk_ast(&own.query, out.reborrow())?;
+            out.push_sql(") AS own ORDER BY ");
+            self.push_keys(&mut out, true)?;
+            out.push_sql(" OFFSET ");
+            out.push_bind_param::<BigInt, _>(&self.last)?;
+            out.push_sql(" LIMIT 1) ");
+        }
         out.push_sql("SELECT DISTINCT ON (");
         self.push_keys(&mut out, false)?;
         out.push_sql(") * FROM (");
