@@ -11,7 +11,8 @@
 //! - the default order (newest first) without a search (a list with no parameters, `ocm get`): the `reader_page`
 //!   function (migration `2026-12-06-000004_reader_page`), one SQL text kept prepared, whose plan PostgreSQL keeps;
 //! - a search or another order: the same merge built here ([`ReaderUnion`]), each part with the search, planned for
-//!   its one execution like every search. Past [`MERGED_CLUSTERS`] owned clusters, their logs are one LATERAL part
+//!   its one execution like every search; in `created_at` or `timestamp` order the clusters' parts stop at the
+//!   reader's own k-th log (k = size + offset), as in the function. Past [`MERGED_CLUSTERS`] owned clusters, their logs are one LATERAL part
 //!   (each cluster's in order, at most `size + offset` each) rather than one part each: the statement's size stays
 //!   bounded.
 //!
