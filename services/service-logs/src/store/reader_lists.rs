@@ -230,6 +230,18 @@ impl ReaderUnion {
         }
     }
 
+    /// ` FROM (<query>) AS part ORDER BY <keys>`.
+    fn push_sorted<'b>(
+        &'b self,
+        out: &mut AstPass<'_, 'b, Pg>,
+        query: &'b PageQuery,
+    ) -> QueryResult<()> {
+        out.push_sql(" FROM (");
+        QueryFragment::<Pg>::walk_ast(query, out.reborrow())?;
+        out.push_sql(") AS part ORDER BY ");
+        self.push_keys(out, true)
+    }
+
     fn push_keys<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>, directions: bool) -> QueryResult<()> {
         for (i, (field, dir)) in self.keys.iter().enumerate() {
             if i > 0 {
@@ -258,10 +270,8 @@ impl QueryFragment<Pg> for ReaderUnion {
         ) {
             out.push_sql("WITH cut AS (SELECT ");
             out.push_identifier(first.name())?;
-            out.push_sql(" AS at FROM (");
-            QueryFragment::<Pg>::walk_ast(&own.query, out.reborrow())?;
-            out.push_sql(") AS own ORDER BY ");
-            self.push_keys(&mut out, true)?;
+            out.push_sql(" AS at");
+            self.push_sorted(&mut out, &own.query)?;
             out.push_sql(" OFFSET ");
             out.push_bind_param::<BigInt, _>(&self.last)?;
             out.push_sql(" LIMIT 1) ");
@@ -277,10 +287,8 @@ impl QueryFragment<Pg> for ReaderUnion {
             match &part.how {
                 Read::Ordered => QueryFragment::<Pg>::walk_ast(&part.query, out.reborrow())?,
                 Read::Fenced => {
-                    out.push_sql("SELECT * FROM (");
-                    QueryFragment::<Pg>::walk_ast(&part.query, out.reborrow())?;
-                    out.push_sql(") AS part ORDER BY ");
-                    self.push_keys(&mut out, true)?;
+                    out.push_sql("SELECT *");
+                    self.push_sorted(&mut out, &part.query)?;
                     out.push_sql(" LIMIT ");
                     out.push_bind_param::<BigInt, _>(&self.limit)?;
                 }
