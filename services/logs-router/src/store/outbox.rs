@@ -197,11 +197,12 @@ pub async fn mark_failed(
 pub struct Stats {
     /// Exact up to [`STATS_EXACT_UP_TO`]; beyond, an estimate from the span of `seq` still pending.
     pub pending: i64,
+    /// Exact up to [`STATS_EXACT_UP_TO`]; beyond, that bound plus one (any parked row already needs an operator).
     pub parked: i64,
     pub oldest_age_seconds: f64,
 }
 
-/// Up to this many pending rows are counted one by one (a bounded walk of the pending index).
+/// Up to this many pending (and parked) rows are counted one by one (a bounded walk of the partial index).
 pub const STATS_EXACT_UP_TO: i64 = 10_000;
 
 #[derive(Debug, diesel::QueryableByName)]
@@ -218,15 +219,19 @@ struct RawStats {
     oldest_age_seconds: f64,
 }
 
-/// The statistics, read from indexes only: a bounded count of the pending index, its first entry, the last `seq`
-/// (the primary key) and the parked index. Their cost does not grow with the backlog.
+/// The statistics, read from indexes only: a bounded walk of the pending index, its first entry, the last `seq`
+/// (the primary key) and a bounded walk of the parked index. Their cost does not grow with the backlog, nor with the
+/// delivered rows. Each walk is in `seq` order with a limit so that PostgreSQL reads the partial index whatever its
+/// statistics say: on a table never analysed (autovacuum off, or not yet run) a plain `count(*) WHERE parked_at IS
+/// NOT NULL` was a sequential scan of every row, delivered ones included (make bench: 93 ms a second at 75,000 rows).
 pub const STATS_SQL: &str = "WITH oldest AS (SELECT seq, created_at FROM audit_outbox \
          WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1) \
-     SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_outbox \
-                 WHERE delivered_at IS NULL AND parked_at IS NULL LIMIT $1) p) AS counted, \
+     SELECT (SELECT count(*) FROM (SELECT seq FROM audit_outbox \
+                 WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1) p) AS counted, \
             (SELECT seq FROM oldest) AS oldest_seq, \
             (SELECT max(seq) FROM audit_outbox) AS last_seq, \
-            (SELECT count(*) FROM audit_outbox WHERE parked_at IS NOT NULL) AS parked, \
+            (SELECT count(*) FROM (SELECT seq FROM audit_outbox \
+                 WHERE parked_at IS NOT NULL ORDER BY seq LIMIT $1) p) AS parked, \
             COALESCE((SELECT EXTRACT(EPOCH FROM now() - created_at) FROM oldest), 0)::float8 \
                 AS oldest_age_seconds";
 

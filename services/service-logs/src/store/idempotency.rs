@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use platform::db::Cached;
+use std::collections::BTreeSet;
 
-use crate::schema::{cluster_logs, idempotency_keys};
+use crate::schema::idempotency_keys;
 use crate::store::StoreResult;
 use crate::store::rows::LogRow;
 
@@ -54,26 +55,49 @@ pub(crate) async fn try_lock(
     Ok(locked.into_iter().map(|l| l.locked).collect())
 }
 
+#[derive(QueryableByName)]
+struct SeenRow {
+    #[diesel(sql_type = Text)]
+    caller: String,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = Text)]
+    request_hash: String,
+    #[diesel(embed)]
+    log: LogRow,
+}
+
 /// The keys of `claims` seen before: `(caller, key, request_hash, the log it made)`.
+///
+/// One primary-key probe per claimed `(caller, key)` pair: the pairs are joined to the table, not two `= ANY`
+/// filters. With the filters, PostgreSQL's plan for a caller that holds most keys (logs-router's audit delivery)
+/// read every key of that caller and filtered them by key: its cost grew with the table (make bench: 47 ms per
+/// batch at 40,000 keys, 165 ms at 75,000), where the probes cost the batch's size.
 pub(crate) async fn seen(
     conn: &mut AsyncPgConnection,
     claims: &[&KeyClaim],
 ) -> QueryResult<Vec<(String, String, String, LogRow)>> {
-    let callers: Vec<&str> = claims.iter().map(|c| c.caller.as_str()).collect();
-    let keys: Vec<&str> = claims.iter().map(|c| c.key.as_str()).collect();
-    // Over-selects at most the cross product of callers and keys; the caller matches exact pairs.
-    idempotency_keys::table
-        .inner_join(cluster_logs::table)
-        .filter(idempotency_keys::caller.eq_any(callers))
-        .filter(idempotency_keys::key.eq_any(keys))
-        .select((
-            idempotency_keys::caller,
-            idempotency_keys::key,
-            idempotency_keys::request_hash,
-            LogRow::as_select(),
-        ))
-        .load(conn)
-        .await
+    let pairs: BTreeSet<(&str, &str)> = claims
+        .iter()
+        .map(|c| (c.caller.as_str(), c.key.as_str()))
+        .collect();
+    let (callers, keys): (Vec<&str>, Vec<&str>) = pairs.into_iter().unzip();
+    let rows: Vec<SeenRow> = Cached(
+        diesel::sql_query(
+            "SELECT k.caller, k.key, k.request_hash, l.* \
+             FROM unnest($1::text[], $2::text[]) AS c(caller, key) \
+             JOIN idempotency_keys k ON k.caller = c.caller AND k.key = c.key \
+             JOIN cluster_logs l ON l.id = k.log_id",
+        )
+        .bind::<Array<Text>, _>(callers)
+        .bind::<Array<Text>, _>(keys),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.caller, r.key, r.request_hash, r.log))
+        .collect())
 }
 
 /// Records the keys of logs just made: `(claim, log id)`.
