@@ -72,7 +72,9 @@ struct SeenRow {
 /// One primary-key probe per claimed `(caller, key)` pair: the pairs are joined to the table, not two `= ANY`
 /// filters. With the filters, PostgreSQL's plan for a caller that holds most keys (logs-router's audit delivery)
 /// read every key of that caller and filtered them by key: its cost grew with the table (make bench: 47 ms per
-/// batch at 40,000 keys, 165 ms at 75,000), where the probes cost the batch's size.
+/// batch at 40,000 keys, 165 ms at 75,000), where the probes cost the batch's size. Planned on every call, not kept
+/// prepared: a plan kept from when the table was small (a hash join over all of it) would stay in use while it grows
+/// whenever the table is not analysed again (autovacuum off, or behind).
 pub(crate) async fn seen(
     conn: &mut AsyncPgConnection,
     claims: &[&KeyClaim],
@@ -82,16 +84,14 @@ pub(crate) async fn seen(
         .map(|c| (c.caller.as_str(), c.key.as_str()))
         .collect();
     let (callers, keys): (Vec<&str>, Vec<&str>) = pairs.into_iter().unzip();
-    let rows: Vec<SeenRow> = Cached(
-        diesel::sql_query(
-            "SELECT k.caller, k.key, k.request_hash, l.* \
-             FROM unnest($1::text[], $2::text[]) AS c(caller, key) \
-             JOIN idempotency_keys k ON k.caller = c.caller AND k.key = c.key \
-             JOIN cluster_logs l ON l.id = k.log_id",
-        )
-        .bind::<Array<Text>, _>(callers)
-        .bind::<Array<Text>, _>(keys),
+    let rows: Vec<SeenRow> = diesel::sql_query(
+        "SELECT k.caller, k.key, k.request_hash, l.* \
+         FROM unnest($1::text[], $2::text[]) AS c(caller, key) \
+         JOIN idempotency_keys k ON k.caller = c.caller AND k.key = c.key \
+         JOIN cluster_logs l ON l.id = k.log_id",
     )
+    .bind::<Array<Text>, _>(callers)
+    .bind::<Array<Text>, _>(keys)
     .load(conn)
     .await?;
     Ok(rows
