@@ -1,5 +1,5 @@
 //! The audit outbox's own queries stay cheap whatever the backlog: the claim reads the pending index in its own
-//! order (no sort of every pending row), and the statistics read indexes only.
+//! order (no sort of every pending row), and the statistics read indexes only, analysed or not.
 
 use crate::common::*;
 use diesel::QueryDsl;
@@ -73,6 +73,12 @@ async fn the_claim_and_the_statistics_read_indexes_not_the_backlog() {
     rows(&mut conn, 3, "parked").await;
     let pending = STATS_EXACT_UP_TO + 2_000;
     rows(&mut conn, pending, "pending").await;
+    // never analysed (autovacuum off, or not run yet): the plan must not rest on statistics
+    let stats = plan(&mut conn, STATS_SQL, STATS_EXACT_UP_TO + 1).await;
+    assert!(
+        !stats.contains("Seq Scan on audit_outbox"),
+        "statistics from indexes only, before any ANALYZE:\n{stats}"
+    );
     diesel::sql_query("ANALYZE audit_outbox")
         .execute(&mut conn)
         .await

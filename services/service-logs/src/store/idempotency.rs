@@ -55,6 +55,15 @@ pub(crate) async fn try_lock(
     Ok(locked.into_iter().map(|l| l.locked).collect())
 }
 
+/// [`seen`]'s statement: `$1` callers and `$2` keys, pair by pair. The `LIMIT 1` (a pair is the primary key: at most
+/// one row anyway) keeps the lateral part a probe per pair: as a plain join, PostgreSQL hashed the whole table
+/// instead once it thought the table small enough (30,000 keys, never analysed).
+pub const SEEN_SQL: &str = "SELECT k.caller, k.key, k.request_hash, l.* \
+     FROM unnest($1::text[], $2::text[]) AS c(caller, key) \
+     CROSS JOIN LATERAL (SELECT * FROM idempotency_keys i \
+                         WHERE i.caller = c.caller AND i.key = c.key LIMIT 1) k \
+     JOIN cluster_logs l ON l.id = k.log_id";
+
 #[derive(QueryableByName)]
 struct SeenRow {
     #[diesel(sql_type = Text)]
@@ -84,16 +93,11 @@ pub(crate) async fn seen(
         .map(|c| (c.caller.as_str(), c.key.as_str()))
         .collect();
     let (callers, keys): (Vec<&str>, Vec<&str>) = pairs.into_iter().unzip();
-    let rows: Vec<SeenRow> = diesel::sql_query(
-        "SELECT k.caller, k.key, k.request_hash, l.* \
-         FROM unnest($1::text[], $2::text[]) AS c(caller, key) \
-         JOIN idempotency_keys k ON k.caller = c.caller AND k.key = c.key \
-         JOIN cluster_logs l ON l.id = k.log_id",
-    )
-    .bind::<Array<Text>, _>(callers)
-    .bind::<Array<Text>, _>(keys)
-    .load(conn)
-    .await?;
+    let rows: Vec<SeenRow> = diesel::sql_query(SEEN_SQL)
+        .bind::<Array<Text>, _>(callers)
+        .bind::<Array<Text>, _>(keys)
+        .load(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| (r.caller, r.key, r.request_hash, r.log))

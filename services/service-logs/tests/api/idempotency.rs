@@ -113,3 +113,50 @@ async fn concurrent_requests_with_one_key_create_one_log() {
     }
     assert_eq!(app.count_rows().await, 5, "one log per key: {statuses:?}");
 }
+
+#[derive(diesel::QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The look-up of keys seen before probes the primary key once per (caller, key) pair, on a table that was never
+/// analysed and where one caller holds every key (logs-router's audit delivery): its cost is the batch's, not the
+/// table's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lookup_of_keys_seen_probes_each_pair() {
+    use diesel_async::RunQueryDsl;
+    use service_logs::store::idempotency::SEEN_SQL;
+
+    let app = spawn().await;
+    let made = app.create(log("u", "keyed")).await;
+    let log_id = made["id"].as_str().unwrap().to_owned();
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(
+        "INSERT INTO idempotency_keys (caller, key, request_hash, log_id) \
+         SELECT 'logs-router', gen_random_uuid()::text, 'h', $1 FROM generate_series(1, 30000)",
+    )
+    .bind::<diesel::sql_types::Text, _>(&log_id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let keys: Vec<String> = (0..250).map(|i| format!("\"evt-{i}\"")).collect();
+    let sql = SEEN_SQL
+        .replace("$1", "array_fill('logs-router'::text, ARRAY[250])")
+        .replace("$2", &format!("'{{{}}}'", keys.join(",")));
+    let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN {sql}"))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let plan = lines
+        .into_iter()
+        .map(|l| l.line)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        plan.contains("Index Cond: ((caller = c.caller) AND (key = c.key))")
+            && plan.contains("idempotency_keys_pkey")
+            && !plan.contains("Seq Scan on idempotency_keys"),
+        "one probe of the primary key per pair:\n{plan}"
+    );
+}
