@@ -54,6 +54,10 @@ pub const MAX_IN_FLIGHT: usize = 4;
 const IDLE_POLL: Duration = Duration::from_millis(50);
 const BACKOFF_BASE_MS: u64 = 200;
 const BACKOFF_CAP_MS: u64 = 30_000;
+/// [`LANES`] as an index bound.
+const LANE_COUNT: usize = LANES as usize;
+/// The process's table of lanes a worker holds (see [`HeldLanes`]).
+type BusyLanes = Mutex<[bool; LANE_COUNT]>;
 /// How often delivered rows older than the retention (AUDIT_DELIVERED_RETENTION_DAYS) are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -170,6 +174,47 @@ fn trace_of(row: &OutboxRow) -> Option<opentelemetry::Context> {
     cx.span().span_context().is_valid().then_some(cx)
 }
 
+/// The lanes one worker of this process holds, marked in the process's table of busy lanes so that its other workers
+/// pass them by. Each is handed back when the holder lets it go ([`HeldLanes::keep_first`]) or when the guard is
+/// dropped: at the end of the round, whatever it came to.
+struct HeldLanes<'a> {
+    busy: &'a BusyLanes,
+    lanes: Vec<usize>,
+}
+
+impl<'a> HeldLanes<'a> {
+    /// Takes every lane of `due` that no other worker holds, in lane order from `cursor` on (wrapping).
+    fn take(busy: &'a BusyLanes, cursor: usize, due: &[i16]) -> Self {
+        let mut taken = busy.lock().unwrap_or_else(|p| p.into_inner());
+        let lanes: Vec<usize> = (0..LANE_COUNT)
+            .map(|i| (cursor + i) % LANE_COUNT)
+            .filter(|l| !taken[*l] && due.iter().any(|d| usize::try_from(*d).ok() == Some(*l)))
+            .collect();
+        for &l in &lanes {
+            taken[l] = true;
+        }
+        Self { busy, lanes }
+    }
+
+    fn lanes(&self) -> &[usize] {
+        &self.lanes
+    }
+
+    /// Keeps the first `n` lanes and hands the others back at once.
+    fn keep_first(&mut self, n: usize) {
+        let mut taken = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        for l in self.lanes.drain(n.min(self.lanes.len())..) {
+            taken[l] = false;
+        }
+    }
+}
+
+impl Drop for HeldLanes<'_> {
+    fn drop(&mut self) {
+        self.keep_first(0);
+    }
+}
+
 impl Worker {
     /// Lane workers for a pool of `max_size` connections: half of them at most (each holds one while its batch is
     /// sent), at least one, at most [`MAX_IN_FLIGHT`].
@@ -179,7 +224,7 @@ impl Worker {
 
     /// Runs until the process stops: the lane workers, and the statistics and purge beside them.
     pub async fn run(self) {
-        let busy = Mutex::new([false; LANES as usize]);
+        let busy = Mutex::new([false; LANE_COUNT]);
         let workers = (0..self.in_flight.max(1)).map(|i| self.lane_worker(i, &busy));
         futures_util::future::join(self.housekeeping(), futures_util::future::join_all(workers))
             .await;
@@ -199,9 +244,8 @@ impl Worker {
     }
 
     /// One lane worker: takes the due lanes no other worker of this process has, delivers a batch of them, again.
-    async fn lane_worker(&self, index: usize, busy: &Mutex<[bool; LANES as usize]>) {
-        let lanes = usize::try_from(LANES).unwrap_or(1);
-        let mut cursor = index * lanes / self.in_flight.max(1);
+    async fn lane_worker(&self, index: usize, busy: &BusyLanes) {
+        let mut cursor = index * LANE_COUNT / self.in_flight.max(1);
         let mut failures: u32 = 0;
         loop {
             let pause = match self.round(&mut cursor, busy).await {
@@ -225,40 +269,18 @@ impl Worker {
 
     /// One round: takes every due lane no other worker of this process has (from `cursor` on), and delivers one
     /// batch of them (see [`Worker::deliver_lanes`]).
-    async fn round(
-        &self,
-        cursor: &mut usize,
-        busy: &Mutex<[bool; LANES as usize]>,
-    ) -> Result<Round, String> {
+    async fn round(&self, cursor: &mut usize, busy: &BusyLanes) -> Result<Round, String> {
         let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
         let due = outbox::due_lanes(&mut conn)
             .await
             .map_err(|e| e.to_string())?;
-        let lanes = usize::try_from(LANES).unwrap_or(1);
-        let picked: Vec<usize> = {
-            let mut taken = busy.lock().unwrap_or_else(|p| p.into_inner());
-            let picked: Vec<usize> = (0..lanes)
-                .map(|i| (*cursor + i) % lanes)
-                .filter(|l| !taken[*l] && due.iter().any(|d| usize::try_from(*d).ok() == Some(*l)))
-                .collect();
-            for &l in &picked {
-                taken[l] = true;
-            }
-            picked
-        };
-        if picked.is_empty() {
+        let mut held = HeldLanes::take(busy, *cursor, &due);
+        if held.lanes().is_empty() {
             return Ok(Round::default());
         }
-        let mut held = picked.len();
-        let result = self
-            .deliver_lanes(&mut conn, &picked, &mut held, busy)
-            .await;
-        if let Some(&last) = picked[..held].last() {
-            *cursor = (last + 1) % lanes;
-        }
-        let mut taken = busy.lock().unwrap_or_else(|p| p.into_inner());
-        for &l in &picked[..held] {
-            taken[l] = false;
+        let result = self.deliver_lanes(&mut conn, &mut held).await;
+        if let Some(&last) = held.lanes().last() {
+            *cursor = (last + 1) % LANE_COUNT;
         }
         result
     }
@@ -298,23 +320,21 @@ impl Worker {
         }
     }
 
-    /// Claims one batch (up to [`BATCH`] rows) from `lanes`, in their order, and delivers it, in one transaction: each
-    /// lane is taken (unless another worker, of any replica, has it) and its rows claimed oldest first until the batch
-    /// is full. Lanes the batch did not reach are handed back to the other workers at once (`held` is cut to the
-    /// lanes reached). One round serves every lane with something due, so under a steady load a lane waits about one
-    /// round, not one round per lane, and the batches are as large as the traffic allows (make bench: the lag at 80 %
-    /// of the router's write capacity).
+    /// Claims one batch (up to [`BATCH`] rows) from the `held` lanes, in their order, and delivers it, in one
+    /// transaction: each lane is taken (unless another worker, of any replica, has it) and its rows claimed oldest
+    /// first until the batch is full. Lanes the batch did not reach are handed back to the other workers at once;
+    /// `held` keeps the lanes reached until the round ends. One round serves every lane with something due, so under
+    /// a steady load a lane waits about one round, not one round per lane, and the batches are as large as the
+    /// traffic allows (make bench: the lag at 80 % of the router's write capacity).
     async fn deliver_lanes(
         &self,
         conn: &mut AsyncPgConnection,
-        lanes: &[usize],
-        held: &mut usize,
-        busy: &Mutex<[bool; LANES as usize]>,
+        held: &mut HeldLanes<'_>,
     ) -> Result<Round, String> {
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
             let mut rows = Vec::new();
             let mut reached = 0;
-            for &lane in lanes {
+            for &lane in held.lanes() {
                 let remaining = BATCH - i64::try_from(rows.len()).unwrap_or(BATCH);
                 if remaining <= 0 {
                     break;
@@ -325,13 +345,7 @@ impl Worker {
                     rows.extend(outbox::claim_lane(conn, lane, remaining).await?);
                 }
             }
-            {
-                let mut taken = busy.lock().unwrap_or_else(|p| p.into_inner());
-                for &l in &lanes[reached..] {
-                    taken[l] = false;
-                }
-                *held = reached;
-            }
+            held.keep_first(reached);
             if rows.is_empty() {
                 return Ok(Round::default());
             }
@@ -486,5 +500,49 @@ impl Worker {
             .create_log(&row.event_id.to_string(), &body)
             .instrument(span)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy_lanes(busy: &BusyLanes) -> Vec<usize> {
+        let taken = busy.lock().unwrap();
+        (0..LANE_COUNT).filter(|l| taken[*l]).collect()
+    }
+
+    #[test]
+    fn held_lanes_are_passed_by_and_handed_back() {
+        let busy = Mutex::new([false; LANE_COUNT]);
+        let mut first = HeldLanes::take(&busy, 14, &[1, 3, 14, 15]);
+        assert_eq!(
+            first.lanes(),
+            &[14, 15, 1, 3],
+            "due lanes from the cursor on, wrapping"
+        );
+        assert_eq!(busy_lanes(&busy), vec![1, 3, 14, 15]);
+
+        let second = HeldLanes::take(&busy, 0, &[0, 1, 3]);
+        assert_eq!(
+            second.lanes(),
+            &[0],
+            "lanes another worker holds are passed by"
+        );
+
+        first.keep_first(2);
+        assert_eq!(first.lanes(), &[14, 15]);
+        assert_eq!(
+            busy_lanes(&busy),
+            vec![0, 14, 15],
+            "the unreached lanes go back at once"
+        );
+
+        drop(first);
+        drop(second);
+        assert!(
+            busy_lanes(&busy).is_empty(),
+            "every lane goes back when the round ends"
+        );
     }
 }
