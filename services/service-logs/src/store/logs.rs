@@ -4,7 +4,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::ValidOwner;
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use platform::db::{Cached, CachedIf, DbConn};
 use std::collections::HashMap;
 
@@ -482,30 +482,16 @@ pub async fn total(conn: &mut AsyncPgConnection, cond: &Conditions<'_>) -> Store
     Ok(count(conn, cond, seen).await?)
 }
 
-/// The requested page, read whole (for pages whose items need more than the row), and the total of matches.
+/// The requested page, read whole (for pages whose items need more than the row), and the total of matches: [`page`],
+/// collected.
 pub async fn page_rows(
     conn: &mut AsyncPgConnection,
     cond: &Conditions<'_>,
 ) -> StoreResult<(Vec<LogRow>, i64)> {
-    let seen = Seen::resolve(conn, cond).await?;
-    let total = count(conn, cond, seen).await?;
-    let rows = if cond.query.size == 0 {
-        Vec::new()
-    } else {
-        match reader_lists::plan(conn, cond, seen).await? {
-            Some(Reader::Function(f)) => f.query().load(conn).await?,
-            Some(Reader::Union(u)) => u.load(conn).await?,
-            None => {
-                CachedIf {
-                    query: page_query(cond, seen),
-                    bounded: cond.bounded(),
-                }
-                .load(conn)
-                .await?
-            }
-        }
-    };
-    Ok((rows, total))
+    let mut lent = Lent(conn);
+    let (total, rows) = page(&mut lent, cond, true).await?;
+    let rows = rows.try_collect().await?;
+    Ok((rows, total.unwrap_or_default()))
 }
 
 /// A connection lent to [`page`], which pipelines through it (diesel-async pipelines the queries sent through a
