@@ -3,25 +3,10 @@
 
 use crate::common::*;
 use diesel::QueryDsl;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 use logs_router::schema::audit_outbox;
 use logs_router::store::outbox::{self, STATS_EXACT_UP_TO, STATS_SQL};
-
-#[derive(diesel::QueryableByName)]
-struct PlanLine {
-    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-    line: String,
-}
-
-async fn plan(conn: &mut diesel_async::AsyncPgConnection, sql: &str, bind: i64) -> String {
-    let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN {sql}"))
-        .bind::<BigInt, _>(bind)
-        .load(conn)
-        .await
-        .unwrap();
-    joined(lines)
-}
 
 /// The plan of `sql` with its `$1`, `$2`... replaced by `literals`.
 async fn plan_with(
@@ -33,19 +18,7 @@ async fn plan_with(
     for (i, l) in literals.iter().enumerate().rev() {
         text = text.replace(&format!("${}", i + 1), l);
     }
-    let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN {text}"))
-        .load(conn)
-        .await
-        .unwrap();
-    joined(lines)
-}
-
-fn joined(lines: Vec<PlanLine>) -> String {
-    lines
-        .into_iter()
-        .map(|l| l.line)
-        .collect::<Vec<_>>()
-        .join("\n")
+    testkit::db::explain(conn, &text).await
 }
 
 /// `n` rows of the outbox in one of three states, as the delivery worker leaves them.
@@ -74,7 +47,12 @@ async fn the_claim_and_the_statistics_read_indexes_not_the_backlog() {
     let pending = STATS_EXACT_UP_TO + 2_000;
     rows(&mut conn, pending, "pending").await;
     // never analysed (autovacuum off, or not run yet): the plan must not rest on statistics
-    let stats = plan(&mut conn, STATS_SQL, STATS_EXACT_UP_TO + 1).await;
+    let stats = plan_with(
+        &mut conn,
+        STATS_SQL,
+        &[&(STATS_EXACT_UP_TO + 1).to_string()],
+    )
+    .await;
     assert!(
         !stats.contains("Seq Scan on audit_outbox"),
         "statistics from indexes only, before any ANALYZE:\n{stats}"
@@ -128,7 +106,12 @@ async fn the_claim_and_the_statistics_read_indexes_not_the_backlog() {
         "64 accounts fill every lane"
     );
 
-    let stats = plan(&mut conn, STATS_SQL, STATS_EXACT_UP_TO + 1).await;
+    let stats = plan_with(
+        &mut conn,
+        STATS_SQL,
+        &[&(STATS_EXACT_UP_TO + 1).to_string()],
+    )
+    .await;
     assert!(
         !stats.contains("Seq Scan on audit_outbox"),
         "statistics from indexes only:\n{stats}"

@@ -114,12 +114,6 @@ async fn concurrent_requests_with_one_key_create_one_log() {
     assert_eq!(app.count_rows().await, 5, "one log per key: {statuses:?}");
 }
 
-#[derive(diesel::QueryableByName)]
-struct PlanLine {
-    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
-    line: String,
-}
-
 /// The look-up of keys seen before probes the primary key once per (caller, key) pair, on a table that was never
 /// analysed and where one caller holds every key (logs-router's audit delivery): its cost is the batch's, not the
 /// table's.
@@ -144,15 +138,7 @@ async fn the_lookup_of_keys_seen_probes_each_pair() {
     let sql = SEEN_SQL
         .replace("$1", "array_fill('logs-router'::text, ARRAY[250])")
         .replace("$2", &format!("'{{{}}}'", keys.join(",")));
-    let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN {sql}"))
-        .load(&mut conn)
-        .await
-        .unwrap();
-    let plan = lines
-        .into_iter()
-        .map(|l| l.line)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let plan = testkit::db::explain(&mut conn, &sql).await;
     assert!(
         plan.contains("Index Cond: ((caller = c.caller) AND (key = c.key))")
             && plan.contains("idempotency_keys_pkey")
