@@ -420,10 +420,19 @@ async fn a_410_disables_the_action_and_retries_give_up() {
     })
     .await;
     let mut conn = app.db.connect().await;
-    let rows =
-        service_logs::store::notifications::rows_for_log(&mut conn, log["id"].as_str().unwrap())
+    let log_id = log["id"].as_str().unwrap();
+    // The worker disables the action, then records the delivery's outcome: a moment apart.
+    eventually("the delivery finished", async || {
+        service_logs::store::notifications::rows_for_log(&mut conn, log_id)
             .await
-            .unwrap();
+            .unwrap()[0]
+            .finished_at
+            .is_some()
+    })
+    .await;
+    let rows = service_logs::store::notifications::rows_for_log(&mut conn, log_id)
+        .await
+        .unwrap();
     assert_eq!(rows[0].outcome.as_deref(), Some("disabled"));
     // A disabled action queues nothing more.
     let next = post_log(&app, json!({"cluster_uuid": UUID, "severity": "Info", "service_name": "s", "summary": "gone", "description": "again"})).await;
