@@ -21,6 +21,15 @@ async fn plan_with(
     testkit::db::explain(conn, &text).await
 }
 
+/// The statistics' plan reads no table, only indexes.
+async fn statistics_read_indexes(conn: &mut diesel_async::AsyncPgConnection, when: &str) {
+    let stats = plan_with(conn, STATS_SQL, &[&(STATS_EXACT_UP_TO + 1).to_string()]).await;
+    assert!(
+        !stats.contains("Seq Scan on audit_outbox"),
+        "statistics from indexes only ({when}):\n{stats}"
+    );
+}
+
 /// `n` rows of the outbox in one of three states, as the delivery worker leaves them.
 async fn rows(conn: &mut diesel_async::AsyncPgConnection, n: i64, state: &str) {
     let (delivered, parked) = match state {
@@ -47,16 +56,7 @@ async fn the_claim_and_the_statistics_read_indexes_not_the_backlog() {
     let pending = STATS_EXACT_UP_TO + 2_000;
     rows(&mut conn, pending, "pending").await;
     // never analysed (autovacuum off, or not run yet): the plan must not rest on statistics
-    let stats = plan_with(
-        &mut conn,
-        STATS_SQL,
-        &[&(STATS_EXACT_UP_TO + 1).to_string()],
-    )
-    .await;
-    assert!(
-        !stats.contains("Seq Scan on audit_outbox"),
-        "statistics from indexes only, before any ANALYZE:\n{stats}"
-    );
+    statistics_read_indexes(&mut conn, "before any ANALYZE").await;
     diesel::sql_query("ANALYZE audit_outbox")
         .execute(&mut conn)
         .await
@@ -106,16 +106,7 @@ async fn the_claim_and_the_statistics_read_indexes_not_the_backlog() {
         "64 accounts fill every lane"
     );
 
-    let stats = plan_with(
-        &mut conn,
-        STATS_SQL,
-        &[&(STATS_EXACT_UP_TO + 1).to_string()],
-    )
-    .await;
-    assert!(
-        !stats.contains("Seq Scan on audit_outbox"),
-        "statistics from indexes only:\n{stats}"
-    );
+    statistics_read_indexes(&mut conn, "analysed").await;
 
     let s = outbox::stats(&mut conn).await.unwrap();
     assert_eq!(s.parked, 3);
