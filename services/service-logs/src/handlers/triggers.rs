@@ -174,45 +174,54 @@ pub async fn patch(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
     caller.require(TRIGGER_MANAGE)?;
-    let mut conn = store::conn(&pool).await?;
-    let current = managed(&mut conn, &caller, &id).await?;
-    let patch = body.into_inner();
-    if !patch.is_object() {
-        return Err(OcmError::bad_request("Request body must be a JSON object"));
+    if !domain::ids::is_ksuid(&id) {
+        return Err(not_found(&id));
     }
-    let current_actions = current.stored_actions()?;
-    let mut doc = json!({
-        "name": current.name, "account_id": current.account_id, "search": current.search,
-        "actions": current_actions.iter().map(|a| match a {
-            StoredAction::Webhook { url, .. } => json!({"type": "webhook", "url": url}),
-            StoredAction::Email { to } => json!({"type": "email", "to": to}),
-        }).collect::<Vec<_>>(),
-    });
-    merge_patch(&mut doc, &patch);
-    let input = parse_input(doc)?;
-    input
-        .keeps_account(&current.account_id)
-        .map_err(broken_rule)?;
-    let valid = checked(input, current.account_id.clone(), &notifier).await?;
-    let actions: Vec<StoredAction> = valid
-        .actions
-        .iter()
-        .map(|a| stored(a, Some(&current_actions)))
-        .collect();
-    let revealed: Vec<bool> = actions
-        .iter()
-        .map(|a| !current_actions.contains(a) && matches!(a, StoredAction::Webhook { .. }))
-        .collect();
-    let row = TriggerRow {
-        name: valid.name,
-        search: valid.search,
-        actions: actions_json(&actions)?,
-        updated_at: OffsetDateTime::now_utc(),
-        ..current
-    };
-    let row = store::triggers::update(&mut conn, &row)
-        .await?
-        .ok_or_else(|| not_found(&row.id))?;
+    let patch = body.into_inner();
+    let mut conn = store::conn(&pool).await?;
+    // Under the trigger's row lock: a concurrent patch, or the worker disabling a webhook after a 410, is applied
+    // before or after this one and is never overwritten by a copy read before it.
+    let changed = store::triggers::change(&mut conn, &id, async |current| {
+        if !manages(&caller, &current) {
+            return Err(not_found(&current.id));
+        }
+        if !patch.is_object() {
+            return Err(OcmError::bad_request("Request body must be a JSON object"));
+        }
+        let current_actions = current.stored_actions()?;
+        let mut doc = json!({
+            "name": current.name, "account_id": current.account_id, "search": current.search,
+            "actions": current_actions.iter().map(|a| match a {
+                StoredAction::Webhook { url, .. } => json!({"type": "webhook", "url": url}),
+                StoredAction::Email { to } => json!({"type": "email", "to": to}),
+            }).collect::<Vec<_>>(),
+        });
+        merge_patch(&mut doc, &patch);
+        let input = parse_input(doc)?;
+        input
+            .keeps_account(&current.account_id)
+            .map_err(broken_rule)?;
+        let valid = checked(input, current.account_id.clone(), &notifier).await?;
+        let actions: Vec<StoredAction> = valid
+            .actions
+            .iter()
+            .map(|a| stored(a, Some(&current_actions)))
+            .collect();
+        let revealed: Vec<bool> = actions
+            .iter()
+            .map(|a| !current_actions.contains(a) && matches!(a, StoredAction::Webhook { .. }))
+            .collect();
+        let row = TriggerRow {
+            name: valid.name,
+            search: valid.search,
+            actions: actions_json(&actions)?,
+            updated_at: OffsetDateTime::now_utc(),
+            ..current
+        };
+        Ok((row, (actions, revealed)))
+    })
+    .await?;
+    let (row, (actions, revealed)) = changed.ok_or_else(|| not_found(&id))?;
     let out =
         NotificationTrigger::from_row(row, &actions, |i| revealed.get(i).copied().unwrap_or(false));
     Ok(HttpResponse::Ok().json(out))
@@ -263,15 +272,20 @@ async fn managed(
     let row = store::triggers::find(conn, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    if may_manage(
-        &row.account_id,
-        caller.0.account.as_deref(),
-        caller.0.has(LOG_READ_INTERNAL),
-    ) {
+    if manages(caller, &row) {
         Ok(row)
     } else {
         Err(not_found(id))
     }
+}
+
+/// Whether the caller manages `row` (its own account's trigger, or any with `read-internal`).
+fn manages(caller: &Caller, row: &TriggerRow) -> bool {
+    may_manage(
+        &row.account_id,
+        caller.0.account.as_deref(),
+        caller.0.has(LOG_READ_INTERNAL),
+    )
 }
 
 fn parse_input(body: Value) -> Result<TriggerInput, OcmError> {

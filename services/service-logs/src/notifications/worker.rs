@@ -152,7 +152,7 @@ impl Outbox for Notifications {
                 self.metrics.given_up.with_label_values(&kind).inc();
                 tracing::warn!(delivery = %row.id, log = %row.log_id, trigger = %row.trigger_id, %error, "notification given up");
             }
-            Outcome::Disabled => {
+            Outcome::Disabled { .. } => {
                 self.metrics.given_up.with_label_values(&kind).inc();
                 tracing::warn!(delivery = %row.id, trigger = %row.trigger_id, "webhook answered 410 Gone; action disabled");
             }
@@ -226,11 +226,7 @@ impl Notifications {
                 .await;
                 Ok(match sent {
                     Sent::Accepted => Outcome::Completed,
-                    Sent::Gone => {
-                        let mut conn = db::conn(&self.pool).await?;
-                        store::disable_webhook(&mut conn, &row.trigger_id, &url).await?;
-                        Outcome::Disabled
-                    }
+                    Sent::Gone => Outcome::Disabled { url },
                     Sent::Failed(error) => Outcome::Retry {
                         at: OffsetDateTime::now_utc(),
                         error,

@@ -14,13 +14,11 @@ use platform::db::Cached;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{
-    cluster_log_notifications, cluster_logs, notification_outbox, notification_triggers,
-};
-use crate::store::StoreResult;
+use crate::schema::{cluster_log_notifications, cluster_logs, notification_outbox};
 use crate::store::rows::LogRow;
 use crate::store::trigger_cache::{AccountTriggers, ParsedTrigger, TriggerCache, parse_by_account};
 use crate::store::triggers::{StoredAction, TriggerRow};
+use crate::store::{StoreError, StoreResult};
 
 /// How long a claimed row stays invisible to other claims while its send is under way (a crashed sender's rows
 /// come back after this).
@@ -537,14 +535,18 @@ pub enum Outcome {
     GivenUp {
         error: String,
     },
-    /// The receiver answered 410 Gone (the action is disabled by the caller).
-    Disabled,
+    /// The receiver at `url` answered 410 Gone: the trigger's webhook action to it is disabled in the same
+    /// transaction that records the outcome.
+    Disabled {
+        url: String,
+    },
     /// The trigger, the action or the log is gone.
     Skipped,
 }
 
 /// Records an attempt's outcome, and the log's `notified_at` when it was the last of its rows to finish (the
-/// log's bookkeeping row is locked first, so two rows finishing at once cannot both miss it).
+/// log's bookkeeping row is locked first, so two rows finishing at once cannot both miss it). A 410's disable is
+/// written in the same transaction: the action is disabled exactly when the outcome says so.
 pub async fn record(
     conn: &mut AsyncPgConnection,
     row: &OutboxRow,
@@ -553,8 +555,9 @@ pub async fn record(
     use notification_outbox as o;
     let id = row.id;
     let log_id = row.log_id.clone();
+    let trigger_id = row.trigger_id.clone();
     let outcome = outcome.clone();
-    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+    conn.transaction::<_, StoreError, _>(async move |conn| {
         cluster_log_notifications::table
             .find(log_id.clone())
             .select(cluster_log_notifications::log_id)
@@ -580,7 +583,10 @@ pub async fn record(
                 let (name, error) = match finished {
                     Outcome::Completed => ("completed", String::new()),
                     Outcome::GivenUp { error } => ("given_up", error.clone()),
-                    Outcome::Disabled => ("disabled", "the receiver answered 410 Gone".to_owned()),
+                    Outcome::Disabled { url } => {
+                        disable_webhook(conn, &trigger_id, url).await?;
+                        ("disabled", "the receiver answered 410 Gone".to_owned())
+                    }
                     _ => ("skipped", String::new()),
                 };
                 diesel::update(target)
@@ -616,34 +622,32 @@ pub async fn record(
     Ok(())
 }
 
-/// Marks the webhook action with `url` of trigger `trigger_id` disabled (410 Gone), unless already.
-pub async fn disable_webhook(
+/// Marks the webhook action with `url` of trigger `trigger_id` disabled (410 Gone), unless already, under the
+/// trigger's row lock (a concurrent patch is applied before or after, never lost).
+async fn disable_webhook(
     conn: &mut AsyncPgConnection,
     trigger_id: &str,
     url: &str,
 ) -> StoreResult<()> {
-    use notification_triggers as t;
-    let Some(row) = crate::store::triggers::find(conn, trigger_id).await? else {
-        return Ok(());
-    };
-    let mut actions = row.stored_actions()?;
-    let stamp = domain::timefmt::format_utc(OffsetDateTime::now_utc());
-    for a in &mut actions {
-        if let StoredAction::Webhook {
-            url: u,
-            disabled_at,
-            ..
-        } = a
-            && u == url
-            && disabled_at.is_none()
-        {
-            *disabled_at = Some(stamp.clone());
+    crate::store::triggers::change(conn, trigger_id, move |mut row| async move {
+        let mut actions = row.stored_actions()?;
+        let stamp = domain::timefmt::format_utc(OffsetDateTime::now_utc());
+        for a in &mut actions {
+            if let StoredAction::Webhook {
+                url: u,
+                disabled_at,
+                ..
+            } = a
+                && u == url
+                && disabled_at.is_none()
+            {
+                *disabled_at = Some(stamp.clone());
+            }
         }
-    }
-    diesel::update(t::table.find(trigger_id.to_owned()))
-        .set(t::actions.eq(crate::store::triggers::actions_json(&actions)?))
-        .execute(conn)
-        .await?;
+        row.actions = crate::store::triggers::actions_json(&actions)?;
+        Ok::<_, StoreError>((row, ()))
+    })
+    .await?;
     Ok(())
 }
 

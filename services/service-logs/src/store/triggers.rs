@@ -2,7 +2,7 @@
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -94,23 +94,64 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// Replaces the trigger's changeable fields; the row after, or `None` if it is gone.
-pub async fn update(
+/// Changes a trigger under its row lock: `change` gets the row as it is and answers the row to store (its name,
+/// search, actions and `updated_at`) with anything the caller wants back, or refuses (nothing is written). The
+/// lock is held until the new row is written, so the writers of one trigger (two merge-patches, a patch and a 410's
+/// disable) apply one after the other, each to the other's result, and none loses the other's change. Inside an
+/// open transaction it is a savepoint of it. `Ok(None)` when the trigger does not exist.
+pub async fn change<T, E, F, Fut>(
     conn: &mut AsyncPgConnection,
-    row: &TriggerRow,
-) -> StoreResult<Option<TriggerRow>> {
+    id: &str,
+    change: F,
+) -> Result<Option<(TriggerRow, T)>, E>
+where
+    F: FnOnce(TriggerRow) -> Fut + Send,
+    Fut: Future<Output = Result<(TriggerRow, T), E>> + Send,
+    T: Send,
+    E: From<StoreError> + Send,
+{
     use notification_triggers as t;
-    Ok(diesel::update(t::table.find(row.id.clone()))
-        .set((
-            t::name.eq(row.name.clone()),
-            t::search.eq(row.search.clone()),
-            t::actions.eq(row.actions.clone()),
-            t::updated_at.eq(row.updated_at),
-        ))
-        .returning(TriggerRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
+    /// The transaction's error: the database's, or the change's refusal.
+    enum Failed<E> {
+        Db(diesel::result::Error),
+        Refused(E),
+    }
+    impl<E> From<diesel::result::Error> for Failed<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Failed::Db(e)
+        }
+    }
+    let id = id.to_owned();
+    let changed = conn
+        .transaction::<_, Failed<E>, _>(async move |conn| {
+            let Some(current) = t::table
+                .find(id.clone())
+                .select(TriggerRow::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let (next, extra) = change(current).await.map_err(Failed::Refused)?;
+            let row = diesel::update(t::table.find(id))
+                .set((
+                    t::name.eq(next.name),
+                    t::search.eq(next.search),
+                    t::actions.eq(next.actions),
+                    t::updated_at.eq(next.updated_at),
+                ))
+                .returning(TriggerRow::as_returning())
+                .get_result(conn)
+                .await?;
+            Ok(Some((row, extra)))
+        })
+        .await;
+    changed.map_err(|e| match e {
+        Failed::Db(e) => E::from(StoreError::from(e)),
+        Failed::Refused(e) => e,
+    })
 }
 
 /// Deletes a trigger; whether it existed.

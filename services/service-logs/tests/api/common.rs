@@ -145,3 +145,59 @@ impl TestApp {
 pub fn log(cluster_uuid: &str, summary: &str) -> Value {
     json!({"cluster_uuid": cluster_uuid, "severity": "Info", "service_name": "SREManualAction", "summary": summary})
 }
+
+/// Another writer of a trigger, caught mid-transaction: it has changed the trigger's row (`set`, an SQL `SET`
+/// list) and holds the row's lock until [`RivalWriter::commit`]. A test lets the service start its own write of
+/// that trigger, waits until the service waits for the lock, then commits: the service's write must then apply to
+/// the rival's committed row, not to a copy read before it.
+pub struct RivalWriter {
+    conn: diesel_async::AsyncPgConnection,
+    watcher: diesel_async::AsyncPgConnection,
+}
+
+impl RivalWriter {
+    pub async fn begin(app: &TestApp, trigger_id: &str, set: &str) -> Self {
+        use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+        let mut conn = app.db.connect().await;
+        conn.batch_execute("BEGIN").await.unwrap();
+        let changed = diesel::sql_query(format!(
+            "UPDATE notification_triggers SET {set} WHERE id = $1"
+        ))
+        .bind::<diesel::sql_types::Text, _>(trigger_id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(changed, 1);
+        Self {
+            conn,
+            watcher: app.db.connect().await,
+        }
+    }
+
+    /// Waits until another session of this database waits for a lock (the rival's row lock: nothing else in the
+    /// test holds one), then commits.
+    pub async fn commit_once_waited_on(mut self) {
+        use diesel::sql_types::BigInt;
+        use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        for _ in 0..400 {
+            let w: Waiting = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result(&mut self.watcher)
+            .await
+            .unwrap();
+            if w.n > 0 {
+                self.conn.batch_execute("COMMIT").await.unwrap();
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("nothing waited for the rival writer's lock");
+    }
+}

@@ -421,15 +421,7 @@ async fn a_410_disables_the_action_and_retries_give_up() {
     .await;
     let mut conn = app.db.connect().await;
     let log_id = log["id"].as_str().unwrap();
-    // The worker disables the action, then records the delivery's outcome: a moment apart.
-    eventually("the delivery finished", async || {
-        service_logs::store::notifications::rows_for_log(&mut conn, log_id)
-            .await
-            .unwrap()[0]
-            .finished_at
-            .is_some()
-    })
-    .await;
+    // The action is disabled in the transaction that records the delivery's outcome.
     let rows = service_logs::store::notifications::rows_for_log(&mut conn, log_id)
         .await
         .unwrap();
@@ -481,6 +473,55 @@ async fn a_410_disables_the_action_and_retries_give_up() {
         .find_map(|l| l.strip_prefix("notifications_retried_total{type=\"webhook\"} "))
         .unwrap();
     assert!(retried.parse::<u64>().unwrap() >= 1, "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_410_disables_the_action_in_what_a_concurrent_patch_committed() {
+    let app = spawn().await;
+    let receiver = Receiver::new();
+    let port = receiver.start(0);
+    let token = owner_token("acc-1");
+    let hook = hook_trigger(
+        &app,
+        &token,
+        None,
+        &format!("http://127.0.0.1:{port}/gone"),
+        "",
+    )
+    .await;
+    *receiver.secret.lock().unwrap() = hook["actions"][0]["secret"].as_str().unwrap().to_owned();
+    receiver.status.store(410, Ordering::SeqCst);
+    let href = hook["href"].as_str().unwrap();
+    let id = hook["id"].as_str().unwrap();
+    // A patch adding an e-mail action is mid-transaction when the receiver's 410 comes back.
+    let rival = RivalWriter::begin(
+        &app,
+        id,
+        r#"actions = actions || '[{"type": "email", "to": ["ops@example.com"]}]'::jsonb"#,
+    )
+    .await;
+    let (log, ()) = tokio::join!(
+        post_log(
+            &app,
+            json!({"cluster_uuid": UUID, "account_id": "acc-1", "severity": "Info", "service_name": "s", "summary": "s"})
+        ),
+        rival.commit_once_waited_on(),
+    );
+    let mut conn = app.db.connect().await;
+    eventually("the delivery finished", async || {
+        service_logs::store::notifications::rows_for_log(&mut conn, log["id"].as_str().unwrap())
+            .await
+            .unwrap()[0]
+            .outcome
+            .is_some()
+    })
+    .await;
+    let actions = app.get(href, &token).await.json()["actions"].clone();
+    assert!(actions[0]["disabled_at"].is_string(), "{actions}");
+    assert_eq!(
+        actions[1],
+        json!({"type": "email", "to": ["ops@example.com"]})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -191,6 +191,37 @@ async fn crud_with_the_secret_shown_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_applies_to_what_a_concurrent_writer_committed() {
+    let app = spawn().await;
+    let token = owner_token("acc-1");
+    let t = post_trigger(&app, &token, hook_and_mail()).await;
+    t.expect(201);
+    let href = t.json()["href"].as_str().unwrap().to_owned();
+    let id = href.rsplit('/').next().unwrap().to_owned();
+    // Another patch, of the name, is mid-transaction when this patch of the search arrives.
+    let rival = RivalWriter::begin(&app, &id, "name = 'renamed by another writer'").await;
+    let (p, ()) = tokio::join!(
+        app.call(
+            Method::PATCH,
+            &href,
+            Some(&token),
+            Some(json!({"search": "severity = 'Warning'"})),
+        ),
+        rival.commit_once_waited_on(),
+    );
+    p.expect(200);
+    let got = p.json();
+    assert_eq!(
+        (got["name"].clone(), got["search"].clone()),
+        (
+            json!("renamed by another writer"),
+            json!("severity = 'Warning'")
+        )
+    );
+    assert_eq!(app.get(&href, &token).await.json(), got);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn who_manages_which_triggers() {
     let app = spawn().await;
     let body = hook_and_mail();
