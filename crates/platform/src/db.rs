@@ -157,24 +157,49 @@ pub fn is_unavailable_error(err: &diesel::result::Error) -> bool {
     }
 }
 
-/// A statement whose SQL text is fixed, declared cacheable as a prepared statement.
+/// A statement declared cacheable as a prepared statement, or, for a statement whose SQL text a client shapes,
+/// declared never to be kept.
 ///
 /// diesel marks every `UPDATE`, every `sql_query`, every multi-row `INSERT` and every `sql` literal unsafe to cache
 /// (their text *could* vary from call to call), so diesel-async prepares them again on each execution: a Parse and
-/// Describe round trip before the Bind/Execute, and a Close after. Wrapped in `Cached`, such a statement is prepared
-/// once per connection and kept, keyed by its SQL text. Only for statements whose text takes a bounded number of
-/// forms (fixed `SET` lists, a bounded number of rows, constant `sql_query` text): each form is one cache entry for
-/// the life of the connection.
+/// Describe round trip before the Bind/Execute, and a Close after. [`Cached::kept`] prepares such a statement once
+/// per connection and keeps it, keyed by its SQL text: only for statements whose text takes a bounded number of
+/// forms (fixed `SET` lists, a bounded number of rows, constant `sql_query` text), each form one cache entry for the
+/// life of the connection.
+///
+/// diesel also caches every statement it does not know to be unsafe, with no bound on the number of entries. A
+/// list's search compiles to SQL of its own shape, so caching those would let a client grow every pooled
+/// connection's cache, and the prepared statements PostgreSQL keeps for it, one search at a time.
+/// [`Cached::when`] keeps a statement only when its text is `bounded`; otherwise it is prepared unnamed for this
+/// execution and never kept.
 #[derive(Debug, Clone, Copy)]
-pub struct Cached<Q>(pub Q);
+pub struct Cached<Q> {
+    query: Q,
+    keep: bool,
+}
+
+impl<Q> Cached<Q> {
+    /// Kept prepared on the connection.
+    pub fn kept(query: Q) -> Self {
+        Self { query, keep: true }
+    }
+
+    /// Kept prepared only when its SQL text takes a bounded number of forms.
+    pub fn when(query: Q, bounded: bool) -> Self {
+        Self {
+            query,
+            keep: bounded,
+        }
+    }
+}
 
 impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Cached<Q> {
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.walk_ast(pass)
+        self.query.walk_ast(pass)
     }
 
     fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
-        Ok(true)
+        Ok(self.keep)
     }
 }
 
@@ -185,38 +210,6 @@ impl<Q> QueryId for Cached<Q> {
 }
 
 impl<Q: Query> Query for Cached<Q> {
-    type SqlType = Q::SqlType;
-}
-
-/// A statement cached as a prepared statement only when its SQL text takes a bounded number of forms.
-///
-/// diesel caches every statement it does not know to be unsafe, keyed by its SQL text, for the life of the
-/// connection and with no bound on the number of entries. A list's search compiles to SQL of its own shape, so
-/// caching those would let a client grow every pooled connection's cache, and the prepared statements PostgreSQL
-/// keeps for it, one search at a time. With `bounded` false the statement is prepared unnamed for this execution
-/// and never kept; with `bounded` true it is kept like [`Cached`].
-#[derive(Debug, Clone, Copy)]
-pub struct CachedIf<Q> {
-    pub query: Q,
-    pub bounded: bool,
-}
-
-impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for CachedIf<Q> {
-    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.query.walk_ast(pass)
-    }
-
-    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
-        Ok(self.bounded)
-    }
-}
-
-impl<Q> QueryId for CachedIf<Q> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<Q: Query> Query for CachedIf<Q> {
     type SqlType = Q::SqlType;
 }
 

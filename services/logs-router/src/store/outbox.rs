@@ -94,7 +94,7 @@ struct LaneRow {
 }
 
 pub async fn due_lanes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<i16>> {
-    let rows: Vec<LaneRow> = Cached(diesel::sql_query(due_lanes_sql()))
+    let rows: Vec<LaneRow> = Cached::kept(diesel::sql_query(due_lanes_sql()))
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(|r| r.lane).collect())
@@ -108,7 +108,7 @@ struct Locked {
 
 /// Takes the lane for this transaction, unless another worker (of this process or another replica) has it.
 pub async fn lock_lane(conn: &mut AsyncPgConnection, lane: i16) -> QueryResult<bool> {
-    let row: Locked = Cached(
+    let row: Locked = Cached::kept(
         diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
             .bind::<diesel::sql_types::Integer, _>(LANE_LOCK_KEY)
             .bind::<diesel::sql_types::Integer, _>(i32::from(lane)),
@@ -138,7 +138,7 @@ pub async fn claim_lane(
     lane: i16,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let mut rows: Vec<OutboxRow> = Cached(
+    let mut rows: Vec<OutboxRow> = Cached::kept(
         diesel::sql_query(lane_claim_sql(lane.clamp(0, LANES - 1)))
             .bind::<diesel::sql_types::BigInt, _>(limit),
     )
@@ -153,7 +153,7 @@ pub async fn mark_delivered(conn: &mut AsyncPgConnection, seqs: &[i64]) -> Query
     if seqs.is_empty() {
         return Ok(());
     }
-    Cached(
+    Cached::kept(
         diesel::update(audit_outbox::table.filter(audit_outbox::seq.eq_any(seqs))).set((
             audit_outbox::delivered_at.eq(diesel::dsl::sql::<
                 diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
@@ -179,7 +179,7 @@ pub async fn mark_failed(
     }
     let next = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(retry_in_ms);
     let parked = park.then(time::OffsetDateTime::now_utc);
-    Cached(
+    Cached::kept(
         diesel::update(audit_outbox::table.filter(audit_outbox::seq.eq_any(seqs))).set((
             audit_outbox::attempts.eq(audit_outbox::attempts + 1),
             audit_outbox::last_error.eq(error),
@@ -236,7 +236,7 @@ pub const STATS_SQL: &str = "WITH oldest AS (SELECT seq, created_at FROM audit_o
                 AS oldest_age_seconds";
 
 pub async fn stats(conn: &mut AsyncPgConnection) -> QueryResult<Stats> {
-    let raw: RawStats = Cached(
+    let raw: RawStats = Cached::kept(
         diesel::sql_query(STATS_SQL).bind::<diesel::sql_types::BigInt, _>(STATS_EXACT_UP_TO + 1),
     )
     .get_result(conn)

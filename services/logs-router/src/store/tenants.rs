@@ -123,7 +123,7 @@ async fn refresh_tenant_etag(
     targets.sort_by_key(|t| (t.created_at, t.id));
     tenant.etag = etag::tenant(&tenant.facts(&targets));
     tenant.trace_id = trace_id.to_owned();
-    Cached(
+    Cached::kept(
         diesel::update(tenants::table.filter(tenants::id.eq(tenant.id))).set((
             tenants::etag.eq(&tenant.etag),
             tenants::trace_id.eq(&tenant.trace_id),
@@ -156,7 +156,7 @@ pub async fn create(
 ) -> Result<TenantWithTargets, StoreError> {
     conn.transaction(async |conn| {
         // Serialise creates per account so two at once cannot both pass the limit check.
-        Cached(
+        Cached::kept(
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .bind::<Text, _>(format!("tenants:{}", tenant.account_id)),
         )
@@ -179,7 +179,7 @@ pub async fn create(
         // One statement for all the targets: its text varies only with their number, which the rules bound (one
         // target per type), so it is cached like the others.
         if !new_targets.is_empty() {
-            Cached(diesel::insert_into(targets::table).values(&new_targets))
+            Cached::kept(diesel::insert_into(targets::table).values(&new_targets))
                 .execute(conn)
                 .await?;
         }
@@ -207,7 +207,7 @@ pub async fn rename(
         tenant.updated_at = crate::store::rows::now();
         tenant.trace_id = trace_id.to_owned();
         tenant.etag = etag::tenant(&tenant.facts(&ts));
-        Cached(
+        Cached::kept(
             diesel::update(tenants::table.filter(tenants::id.eq(id))).set((
                 tenants::name.eq(&tenant.name),
                 tenants::updated_at.eq(tenant.updated_at),
@@ -298,7 +298,7 @@ where
         };
         tenant::check(&types_of(&existing)?, kinds).map_err(StoreError::from)?;
         next.etag = target_tag(&next)?;
-        Cached(
+        Cached::kept(
             diesel::update(targets::table.filter(targets::id.eq(target_id))).set((
                 targets::name.eq(&next.name),
                 targets::log_sink_crn.eq(&next.log_sink_crn),

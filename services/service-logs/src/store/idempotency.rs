@@ -43,7 +43,7 @@ pub(crate) async fn try_lock(
     claims: &[&KeyClaim],
 ) -> QueryResult<Vec<bool>> {
     let names: Vec<String> = claims.iter().map(|c| c.lock_name()).collect();
-    let locked: Vec<Locked> = Cached(
+    let locked: Vec<Locked> = Cached::kept(
         diesel::sql_query(
             "SELECT pg_try_advisory_xact_lock(hashtextextended(t.name, 0)) AS locked \
              FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY t.n",
@@ -120,7 +120,7 @@ pub(crate) async fn record(
         hashes.push(c.request_hash.as_str());
         logs.push(*id);
     }
-    Cached(
+    Cached::kept(
         diesel::sql_query(
             "INSERT INTO idempotency_keys (caller, key, request_hash, log_id) \
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",

@@ -86,7 +86,7 @@ macro_rules! declare_insert {
             rows: &[&LogRow],
         ) -> QueryResult<Vec<LogRow>> {
             let cols = Columns::of(rows);
-            Cached(
+            Cached::kept(
                 diesel::sql_query(SQL.as_str())
                     $(.bind::<Array<Text>, _>(cols.$tc))*
                     $(.bind::<Array<Bool>, _>(cols.$bc))*

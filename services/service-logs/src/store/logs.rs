@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain_logs::owner::ValidOwner;
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use platform::db::{Cached, CachedIf, DbConn};
+use platform::db::{Cached, DbConn};
 use std::collections::HashMap;
 
 use crate::fields::Field;
@@ -233,7 +233,7 @@ pub async fn find(
         q = q.filter(v);
     }
     // One form per visibility.
-    Ok(Cached(q.limit(1)).get_result(conn).await.optional()?)
+    Ok(Cached::kept(q.limit(1)).get_result(conn).await.optional()?)
 }
 
 /// Deletes one log; whether it existed.
@@ -463,16 +463,13 @@ where
     C: diesel_async::AsyncConnectionCore<Backend = Pg>,
 {
     if cond.query.search.is_none() {
-        Cached(counts::total(seen, cond.clusters))
+        Cached::kept(counts::total(seen, cond.clusters))
             .get_result(conn)
             .await
     } else {
-        CachedIf {
-            query: count_query(cond, seen),
-            bounded: cond.bounded(),
-        }
-        .get_result(conn)
-        .await
+        Cached::when(count_query(cond, seen), cond.bounded())
+            .get_result(conn)
+            .await
     }
 }
 
@@ -533,13 +530,10 @@ pub async fn page<'c, 'd: 'c>(
                 .load_stream::<LogRow>(&mut conn.0)
                 .await
                 .map(|s| s.right_stream().left_stream()),
-            None => CachedIf {
-                query: page_query(cond, seen),
-                bounded: cond.bounded(),
-            }
-            .load_stream::<LogRow>(&mut conn.0)
-            .await
-            .map(StreamExt::right_stream),
+            None => Cached::when(page_query(cond, seen), cond.bounded())
+                .load_stream::<LogRow>(&mut conn.0)
+                .await
+                .map(StreamExt::right_stream),
         }
     };
     let (total, rows) = futures_util::try_join!(total, rows)?;
@@ -551,7 +545,7 @@ pub async fn count_for_clusters(
     conn: &mut AsyncPgConnection,
     clusters: &ClusterScope,
 ) -> StoreResult<i64> {
-    Ok(Cached(counts::total(Seen::All, clusters))
+    Ok(Cached::kept(counts::total(Seen::All, clusters))
         .get_result(conn)
         .await?)
 }

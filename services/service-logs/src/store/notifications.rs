@@ -349,7 +349,7 @@ async fn generation_and_owners(
 ) -> QueryResult<(Option<Uuid>, Vec<(String, String, String)>)> {
     let (uuids, ids) = clusters_of(logs);
     // Fixed text: kept as a prepared statement (it runs once per create batch).
-    let rows: Vec<OwnerAt> = Cached(
+    let rows: Vec<OwnerAt> = Cached::kept(
         diesel::sql_query(format!(
             "SELECT g.generation, o.cluster_uuid, o.cluster_id, o.account_id FROM {GENERATION} \
          LEFT JOIN (SELECT cluster_uuid, cluster_id, account_id FROM cluster_owners \
@@ -397,7 +397,7 @@ async fn load_triggers(
     conn: &mut AsyncPgConnection,
     accounts: &[String],
 ) -> QueryResult<(Option<Uuid>, Vec<TriggerRow>)> {
-    let rows: Vec<TriggerAt> = Cached(
+    let rows: Vec<TriggerAt> = Cached::kept(
         diesel::sql_query(format!(
             "SELECT g.generation, t.id, t.name, t.account_id, t.search, t.actions, t.created_at, t.updated_at \
              FROM {GENERATION} LEFT JOIN notification_triggers t ON t.account_id = ANY($1)"

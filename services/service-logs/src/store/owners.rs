@@ -75,7 +75,7 @@ pub(crate) async fn learn_all<'a>(
     first.sort_by(|a, b| a.cluster_uuid.cmp(&b.cluster_uuid));
     // One array per column: one SQL text (kept prepared) whatever the number of owners.
     let column = |f: fn(&ValidOwner) -> &str| first.iter().map(|o| f(o)).collect::<Vec<_>>();
-    Cached(
+    Cached::kept(
         diesel::sql_query(
             "INSERT INTO cluster_owners (cluster_uuid, cluster_id, subscription_id, account_id, source, updated_at) \
              SELECT t.*, $5, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t \

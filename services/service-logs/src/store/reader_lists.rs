@@ -69,7 +69,7 @@ where
             offset: q.offset(),
         })));
     }
-    let owned: Vec<(String, String)> = Cached(
+    let owned: Vec<(String, String)> = Cached::kept(
         cluster_owners::table
             .filter(cluster_owners::account_id.eq(account.to_owned()))
             .select((cluster_owners::cluster_uuid, cluster_owners::cluster_id)),
@@ -88,7 +88,7 @@ pub(super) struct ReaderPage<'a> {
 
 impl<'a> ReaderPage<'a> {
     pub(super) fn query(&self) -> Cached<BoxedSqlQuery<'a, Pg, SqlQuery>> {
-        Cached(
+        Cached::kept(
             diesel::sql_query("SELECT * FROM reader_page($1, $2, $3)")
                 .into_boxed()
                 .bind::<Text, _>(self.account)
