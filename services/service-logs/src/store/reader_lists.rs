@@ -9,7 +9,7 @@
 //! `size + offset` logs of the reader per part, whatever the table holds:
 //!
 //! - the default order (newest first) without a search (a list with no parameters, `ocm get`): the `reader_page`
-//!   function (migration `2026-12-06-000004_reader_page`), one SQL text kept prepared, whose plan PostgreSQL keeps;
+//!   function (migration `2026-12-06-000004_reader_page`, tidied by `2026-12-07-000001_reader_page_one_owner_lookup`), one SQL text kept prepared, whose plan PostgreSQL keeps;
 //! - a search or another order: the same merge built here ([`ReaderUnion`]), each part with the search, planned for
 //!   its one execution like every search; in `created_at` or `timestamp` order the clusters' parts stop at the
 //!   reader's own k-th log (k = size + offset), as in the function. Past [`MERGED_CLUSTERS`] owned clusters, their logs are one LATERAL part
