@@ -11,6 +11,7 @@
 #   LOGS_ROUTER_BIND_ADDR      default 127.0.0.1:8080
 #   AUTH_HS256_SECRET          default dev-secret-change-me (shared by both services and the tokens)
 #   CREDENTIALS_KEY            default: the key in .local/dev-credentials-key (generated once)
+#   WEBHOOK_SECRETS_KEY        default: the key in .local/dev-webhook-secrets-key (generated once)
 #   LOG_FORMAT                 default text
 #   READY_TIMEOUT              seconds to wait for /readyz, default 120
 #   CARGO, CARGO_TARGET_DIR    as for cargo
@@ -93,19 +94,24 @@ if [ -n "${SERVICE_LOGS_DATABASE_URL:-}" ]; then
 else
   SL_DB=$(scripts/ensure-database.sh "$admin" service_logs)
 fi
+# dev_key <file> <name>: a development AES key (base64 of 32 random bytes), generated into <file> once and kept
+# there, so what was sealed under it stays readable from one `make run` to the next.
+dev_key() {
+  if [ ! -s "$1" ]; then
+    log "generating a development $2 into $1"
+    mkdir -p "$(dirname "$1")"
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$1")
+  fi
+  cat "$1"
+}
+WEBHOOK_KEY=${WEBHOOK_SECRETS_KEY:-$(dev_key .local/dev-webhook-secrets-key WEBHOOK_SECRETS_KEY)}
 if [ "$ROUTER" = 1 ]; then
   if [ -n "${LOGS_ROUTER_DATABASE_URL:-}" ]; then
     LR_DB=$LOGS_ROUTER_DATABASE_URL
   else
     LR_DB=$(scripts/ensure-database.sh "$admin" logs_router)
   fi
-  key_file=.local/dev-credentials-key
-  if [ -z "${CREDENTIALS_KEY:-}" ] && [ ! -s "$key_file" ]; then
-    log "generating a development CREDENTIALS_KEY into $key_file"
-    mkdir -p .local
-    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$key_file")
-  fi
-  CRED_KEY=${CREDENTIALS_KEY:-$(cat "$key_file")}
+  CRED_KEY=${CREDENTIALS_KEY:-$(dev_key .local/dev-credentials-key CREDENTIALS_KEY)}
 fi
 
 # --- build ---------------------------------------------------------------------------------------
@@ -159,7 +165,8 @@ start() {
   NAMES+=("$name")
 }
 
-SL_ENV=(DATABASE_URL="$SL_DB" BIND_ADDR="$SL_BIND" AUTH_HS256_SECRET="$SECRET" LOG_FORMAT="$FORMAT")
+SL_ENV=(DATABASE_URL="$SL_DB" BIND_ADDR="$SL_BIND" AUTH_HS256_SECRET="$SECRET" LOG_FORMAT="$FORMAT"
+  WEBHOOK_SECRETS_KEY="$WEBHOOK_KEY")
 start service-logs "$SL_BIND" "$SL_BIN" "${SL_ENV[@]}"
 if [ "$ROUTER" = 1 ]; then
   LR_ENV=(DATABASE_URL="$LR_DB" BIND_ADDR="$LR_BIND" AUTH_HS256_SECRET="$SECRET"

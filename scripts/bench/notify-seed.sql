@@ -22,7 +22,8 @@
 --     6  cluster_id = <one of the account's clusters> and severity = 'Warning'
 --     7  not (severity in ('Info', 'Debug')) and created_by like 'sre-%'
 -- Cluster n of account k is 100 * n + k - 1 (its owner in seed.sql is acc-(1 + c % 100) = acc-k); ids are 27
--- characters like the service's KSUIDs; each webhook has a secret of the service's form, whsec_ + base64 of 32 bytes.
+-- characters like the service's KSUIDs; each webhook has a secret of the service's form, whsec_ + base64 of 32 bytes,
+-- kept unsealed as a version before WEBHOOK_SECRETS_KEY kept it (the service opens either form; its next start seals them).
 -- The uuid of seeded cluster n, as seed.sql and common.lua write it.
 CREATE FUNCTION pg_temp.bench_uuid(n integer) RETURNS text LANGUAGE sql IMMUTABLE
     AS $$ SELECT '00000000-0000-4000-8000-' || lpad(n::text, 12, '0') $$;

@@ -210,9 +210,10 @@ in_session() {
 }
 
 # Settings a developer's shell may hold that would change what the services do; the bench sets its own.
-SERVICE_UNSET=(-u SERVICE_LOGS_TOKEN_FILE -u CREDENTIALS_KEY_PREVIOUS -u AUTH_JWKS_URL -u AUTH_JWKS_FILE
-  -u AUTH_ISSUER -u AUTH_AUDIENCE -u OTEL_EXPORTER_OTLP_ENDPOINT)
-SERVICE_ENV=(AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
+SERVICE_UNSET=(-u SERVICE_LOGS_TOKEN_FILE -u CREDENTIALS_KEY_PREVIOUS -u WEBHOOK_SECRETS_KEY_PREVIOUS -u AUTH_JWKS_URL
+  -u AUTH_JWKS_FILE -u AUTH_ISSUER -u AUTH_AUDIENCE -u OTEL_EXPORTER_OTLP_ENDPOINT)
+SERVICE_ENV=(AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn
+  WEBHOOK_SECRETS_KEY="$(printf 'make-bench-webhook-secrets-key!!' | base64)")
 
 port_free() { ! (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 

@@ -59,7 +59,8 @@ stack_start() {
   local common=(-u SERVICE_LOGS_TOKEN_FILE -u AUTH_JWKS_URL -u AUTH_JWKS_FILE -u AUTH_ISSUER -u AUTH_AUDIENCE
     -u OTEL_EXPORTER_OTLP_ENDPOINT AUTH_HS256_SECRET="$SECRET" LOG_FORMAT=json RUST_LOG=warn)
   SL_ADDR=127.0.0.1:$(free_port)
-  env "${common[@]}" DATABASE_URL="$SL_URL" BIND_ADDR="$SL_ADDR" "$sl_bin" serve >"$OUT/service-logs.log" 2>&1 &
+  env "${common[@]}" DATABASE_URL="$SL_URL" BIND_ADDR="$SL_ADDR" \
+    WEBHOOK_SECRETS_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" "$sl_bin" serve >"$OUT/service-logs.log" 2>&1 &
   SL_PID=$!
   STACK_PIDS+=("$SL_PID")
   wait_ready "$SL_ADDR" "$SL_PID" service-logs

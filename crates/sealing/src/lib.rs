@@ -1,5 +1,7 @@
-//! Sealing of target credentials at rest: AES-256-GCM under `CREDENTIALS_KEY`, with an optional
-//! `CREDENTIALS_KEY_PREVIOUS` that can still open what was sealed before a key rotation.
+//! Sealing of secrets at rest: AES-256-GCM under a current key, with an optional previous key that can still open
+//! what was sealed before a key rotation. The router seals target credentials under `CREDENTIALS_KEY` (and
+//! `CREDENTIALS_KEY_PREVIOUS`); service-logs seals webhook signing secrets under `WEBHOOK_SECRETS_KEY` (and
+//! `WEBHOOK_SECRETS_KEY_PREVIOUS`). [`KeyVars`] names the pair, for messages.
 //!
 //! A sealed value is
 //!
@@ -21,10 +23,26 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-/// Name of the environment variable holding the current key.
-pub const CURRENT_KEY_VAR: &str = "CREDENTIALS_KEY";
-/// Name of the environment variable holding the previous key (optional, for rotation).
-pub const PREVIOUS_KEY_VAR: &str = "CREDENTIALS_KEY_PREVIOUS";
+/// The environment variables holding a sealer's keys: messages name them, never their values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyVars {
+    /// The current key: seals, and opens.
+    pub current: &'static str,
+    /// The key before the last rotation (optional): opens only.
+    pub previous: &'static str,
+}
+
+/// The router's target credentials.
+pub const CREDENTIALS: KeyVars = KeyVars {
+    current: "CREDENTIALS_KEY",
+    previous: "CREDENTIALS_KEY_PREVIOUS",
+};
+
+/// service-logs' webhook signing secrets.
+pub const WEBHOOK_SECRETS: KeyVars = KeyVars {
+    current: "WEBHOOK_SECRETS_KEY",
+    previous: "WEBHOOK_SECRETS_KEY_PREVIOUS",
+};
 
 /// The format version written as the first byte of every sealed value.
 pub const FORMAT_VERSION: u8 = 1;
@@ -39,7 +57,7 @@ pub const OVERHEAD: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
 /// A key given in the environment is missing or unusable. The message names the variable, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    /// The variable (`CREDENTIALS_KEY`) is unset or empty.
+    /// The variable (e.g. `CREDENTIALS_KEY`) is unset or empty.
     #[error("{0} is not set")]
     NotSet(&'static str),
     /// The variable is not standard base64 of exactly 32 bytes.
@@ -51,8 +69,8 @@ pub enum KeyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
     /// Sealed under a key that is neither the current nor the previous one.
-    #[error("sealed under a key that is neither CREDENTIALS_KEY nor CREDENTIALS_KEY_PREVIOUS")]
-    UnknownKey,
+    #[error("sealed under a key that is neither {} nor {}", .0.current, .0.previous)]
+    UnknownKey(KeyVars),
     /// Truncated, of an unknown format version, tampered with, or not UTF-8 inside.
     #[error("sealed value is corrupt")]
     Corrupt,
@@ -90,6 +108,7 @@ impl SealingKey {
 /// Seals and opens credentials. Cheap to clone; `Debug` shows only whether a previous key is loaded.
 #[derive(Clone)]
 pub struct Sealer {
+    vars: KeyVars,
     current: SealingKey,
     previous: Option<SealingKey>,
 }
@@ -104,13 +123,27 @@ impl fmt::Debug for Sealer {
 }
 
 impl Sealer {
-    /// Builds a sealer from the base64 text of `CREDENTIALS_KEY` and, optionally, `CREDENTIALS_KEY_PREVIOUS`.
-    /// An empty (or all-blank) value counts as unset; surrounding whitespace is ignored.
+    /// Builds the router's credentials sealer from the base64 text of `CREDENTIALS_KEY` and, optionally,
+    /// `CREDENTIALS_KEY_PREVIOUS`.
     pub fn from_base64(current: Option<&str>, previous: Option<&str>) -> Result<Self, KeyError> {
-        let current = SealingKey::parse(CURRENT_KEY_VAR, current)?
-            .ok_or(KeyError::NotSet(CURRENT_KEY_VAR))?;
-        let previous = SealingKey::parse(PREVIOUS_KEY_VAR, previous)?;
-        Ok(Self { current, previous })
+        Self::from_vars(CREDENTIALS, current, previous)
+    }
+
+    /// Builds a sealer from the base64 text of the keys `vars` names. An empty (or all-blank) value counts as
+    /// unset; surrounding whitespace is ignored.
+    pub fn from_vars(
+        vars: KeyVars,
+        current: Option<&str>,
+        previous: Option<&str>,
+    ) -> Result<Self, KeyError> {
+        let current =
+            SealingKey::parse(vars.current, current)?.ok_or(KeyError::NotSet(vars.current))?;
+        let previous = SealingKey::parse(vars.previous, previous)?;
+        Ok(Self {
+            vars,
+            current,
+            previous,
+        })
     }
 
     /// Seals `plaintext` under the current key with a fresh random nonce.
@@ -146,7 +179,7 @@ impl Sealer {
             .into_iter()
             .flatten()
             .find(|k| k.id == key_id)
-            .ok_or(OpenError::UnknownKey)?;
+            .ok_or(OpenError::UnknownKey(self.vars))?;
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| OpenError::Corrupt)?;
         let plaintext = key
@@ -246,14 +279,14 @@ mod tests {
         assert!(rotated.is_current(&resealed));
         assert_eq!(rotated.open(&resealed).unwrap(), "secret");
         // the old sealer knows nothing of the new key
-        assert_eq!(old.open(&resealed), Err(OpenError::UnknownKey));
+        assert_eq!(old.open(&resealed), Err(OpenError::UnknownKey(CREDENTIALS)));
     }
 
     #[test]
     fn unknown_key_is_reported() {
         let sealed = sealer(3, None).seal("secret").unwrap();
         let s = sealer(2, Some(1));
-        assert_eq!(s.open(&sealed), Err(OpenError::UnknownKey));
+        assert_eq!(s.open(&sealed), Err(OpenError::UnknownKey(CREDENTIALS)));
         assert!(!s.is_current(&sealed));
     }
 
@@ -270,7 +303,7 @@ mod tests {
         // a changed key id no longer names a known key
         let mut bad = sealed.clone();
         bad[1] ^= 0x01;
-        assert_eq!(s.open(&bad), Err(OpenError::UnknownKey));
+        assert_eq!(s.open(&bad), Err(OpenError::UnknownKey(CREDENTIALS)));
     }
 
     #[test]
@@ -308,7 +341,7 @@ mod tests {
         assert_eq!(msg(Some(&good), Some(&k33)), bad_prev);
         assert_eq!(
             Sealer::from_base64(Some(&good), Some(&k31)).err(),
-            Some(KeyError::Invalid(PREVIOUS_KEY_VAR))
+            Some(KeyError::Invalid(CREDENTIALS.previous))
         );
         // empty previous counts as unset
         assert!(Sealer::from_base64(Some(&good), Some("")).is_ok());
@@ -319,8 +352,21 @@ mod tests {
     #[test]
     fn open_error_messages() {
         assert_eq!(
-            OpenError::UnknownKey.to_string(),
+            OpenError::UnknownKey(CREDENTIALS).to_string(),
             "sealed under a key that is neither CREDENTIALS_KEY nor CREDENTIALS_KEY_PREVIOUS"
+        );
+        assert_eq!(
+            OpenError::UnknownKey(WEBHOOK_SECRETS).to_string(),
+            "sealed under a key that is neither WEBHOOK_SECRETS_KEY nor WEBHOOK_SECRETS_KEY_PREVIOUS"
+        );
+        let s = Sealer::from_vars(WEBHOOK_SECRETS, Some(&key(2)), None).unwrap();
+        assert_eq!(
+            s.open(&sealer(1, None).seal("x").unwrap()),
+            Err(OpenError::UnknownKey(WEBHOOK_SECRETS))
+        );
+        assert_eq!(
+            Sealer::from_vars(WEBHOOK_SECRETS, None, None).err(),
+            Some(KeyError::NotSet("WEBHOOK_SECRETS_KEY"))
         );
         assert_eq!(OpenError::Corrupt.to_string(), "sealed value is corrupt");
     }

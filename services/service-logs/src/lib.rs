@@ -61,9 +61,13 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
     if let Some(sa) = auth::ServiceAccountIssuer::from_env(&[access::LOG_CREATE])? {
         verifier = verifier.with_service_accounts(&sa)?;
     }
-    let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
     let notifier =
         notifications::Notifier::new(&settings.notifications).map_err(StartError::Settings)?;
+    let foundation = Foundation::prepare(DATABASE, &settings.common, verifier).await?;
+    tokio::spawn(reseal_secrets(
+        foundation.pool.clone(),
+        notifier.secrets.clone(),
+    ));
     let metrics =
         notifications::worker::NotificationMetrics::register(&foundation.metrics.registry)
             .map_err(|e| StartError::Metrics(e.into()))?;
@@ -92,6 +96,26 @@ pub async fn build(settings: &Settings) -> Result<Running, StartError> {
         pool: foundation.pool,
         notifications: worker,
     })
+}
+
+/// Seals again the webhook secrets kept unsealed (by a version before sealing) or under the previous key, in the
+/// background: the worker opens either form meanwhile.
+async fn reseal_secrets(pool: platform::db::DbPool, sealer: sealing::Sealer) {
+    let resealed = async {
+        let mut conn = store::conn(&pool).await?;
+        store::triggers::reseal_secrets(&mut conn, &sealer).await
+    }
+    .await;
+    match resealed {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            triggers = n,
+            "webhook secrets sealed again under WEBHOOK_SECRETS_KEY"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "sealing webhook secrets again failed; they are tried at the next start")
+        }
+    }
 }
 
 /// Logs deleted per retention batch: a few thousand rows keep each transaction short (the cascade to

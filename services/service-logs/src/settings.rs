@@ -68,6 +68,15 @@ pub struct NotificationSettings {
     #[arg(long = "notification-duplicate-window", env = "NOTIFICATION_DUPLICATE_WINDOW", default_value = "1h", value_parser = parse_window)]
     pub duplicate_window: time::Duration,
 
+    /// Base64 of 32 bytes: the AES-256-GCM key that seals webhook signing secrets at rest (required to serve).
+    #[arg(long, env = "WEBHOOK_SECRETS_KEY", hide_env_values = true)]
+    pub webhook_secrets_key: Option<Secret>,
+
+    /// The key before the last rotation: still opens, never seals. At start-up every secret sealed under it (or
+    /// stored unsealed by an earlier version) is sealed again under `WEBHOOK_SECRETS_KEY`.
+    #[arg(long, env = "WEBHOOK_SECRETS_KEY_PREVIOUS", hide_env_values = true)]
+    pub webhook_secrets_key_previous: Option<Secret>,
+
     /// How deliveries are retried (not a variable: tests shorten it).
     #[arg(skip = RetryPolicy::default())]
     pub retry: RetryPolicy,
@@ -119,13 +128,20 @@ pub fn parse_window(text: &str) -> Result<time::Duration, String> {
     Ok(time::Duration::seconds(seconds))
 }
 
+/// The webhook secrets key of [`NotificationSettings::for_tests`]: base64 of 32 bytes of 0x42. Never a
+/// deployment's.
+pub const TEST_WEBHOOK_SECRETS_KEY: &str = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=";
+
 impl NotificationSettings {
+    /// Settings for tests: private networks allowed, short retries, [`TEST_WEBHOOK_SECRETS_KEY`].
     pub fn for_tests() -> Self {
         Self {
             allow_private_networks: true,
             smtp_url: None,
             link_base_url: None,
             duplicate_window: time::Duration::hours(1),
+            webhook_secrets_key: Some(Secret::new(TEST_WEBHOOK_SECRETS_KEY)),
+            webhook_secrets_key_previous: None,
             retry: RetryPolicy {
                 base: std::time::Duration::from_millis(50),
                 cap: std::time::Duration::from_millis(400),

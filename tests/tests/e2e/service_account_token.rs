@@ -4,7 +4,8 @@
 //! new token after the old one has expired.
 
 use crate::harness::{
-    CREDENTIALS_KEY, LOG_READ_INTERNAL, REGION, bins, free_port, logs_target, workspace_root,
+    CREDENTIALS_KEY, LOG_READ_INTERNAL, REGION, WEBHOOK_SECRETS_KEY, bins, free_port, logs_target,
+    workspace_root,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -161,6 +162,7 @@ async fn delivery_goes_on_across_a_token_file_rotation() {
         "service-logs",
         &[
             ("DATABASE_URL", sl_db.url.clone()),
+            ("WEBHOOK_SECRETS_KEY", WEBHOOK_SECRETS_KEY.to_owned()),
             // Users (here: the test's reader) keep their HS256 tokens; the router's come from the cluster issuer.
             ("AUTH_HS256_SECRET", tokens::SECRET.to_owned()),
             ("AUTH_SA_ISSUER", ISSUER.to_owned()),

@@ -100,13 +100,16 @@ the Deployment, so `helm install`, `helm template` and `helm lint` all stop here
 {{- if lookup "v1" "Namespace" "" .Release.Namespace }}
 {{- with lookup "v1" "Secret" .Release.Namespace $secretName }}
 {{- $data := .data | default dict }}
-{{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.authHs256SecretKey $.Values.secrets.smtpUrlKey }}
+{{- range $key := list $.Values.secrets.databaseUrlKey $.Values.secrets.webhookSecretsKeyKey $.Values.secrets.authHs256SecretKey $.Values.secrets.smtpUrlKey }}
 {{- if and $key (not (hasKey $data $key)) }}
 {{- fail (printf "\n\nservice-logs: Secret %s has no key %s; add it (`helm template` with these values prints a Secret that works in its NOTES; docs/operations.md)." $secretName $key) }}
 {{- end }}
 {{- end }}
+{{- if ne (len (b64dec (b64dec (index $data $.Values.secrets.webhookSecretsKeyKey)))) 32 }}
+{{- fail (printf "\n\nservice-logs: %s in Secret %s is not the base64 of 32 bytes; make one with: openssl rand -base64 32" $.Values.secrets.webhookSecretsKeyKey $secretName) }}
+{{- end }}
 {{- else }}
-{{- fail (printf "\n\nservice-logs: Secret %s does not exist in namespace %s. Create it first:\n  kubectl create secret generic %s -n %s \\\n    --from-literal=%s='postgres://USER:PASSWORD@HOST:5432/service_logs'\n(and %s when development tokens are on; docs/operations.md)." $secretName .Release.Namespace $secretName .Release.Namespace .Values.secrets.databaseUrlKey (default "AUTH_HS256_SECRET" .Values.secrets.authHs256SecretKey)) }}
+{{- fail (printf "\n\nservice-logs: Secret %s does not exist in namespace %s. Create it first:\n  kubectl create secret generic %s -n %s \\\n    --from-literal=%s='postgres://USER:PASSWORD@HOST:5432/service_logs' \\\n    --from-literal=%s=\"$(openssl rand -base64 32)\"\n(and %s when development tokens are on; docs/operations.md)." $secretName .Release.Namespace $secretName .Release.Namespace .Values.secrets.databaseUrlKey .Values.secrets.webhookSecretsKeyKey (default "AUTH_HS256_SECRET" .Values.secrets.authHs256SecretKey)) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -216,6 +219,19 @@ OTEL_TRACES_SAMPLER_ARG: {{ . | quote }}
     secretKeyRef:
       name: {{ include "service-logs.secretName" . }}
       key: {{ .Values.secrets.databaseUrlKey }}
+- name: WEBHOOK_SECRETS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "service-logs.secretName" . }}
+      key: {{ .Values.secrets.webhookSecretsKeyKey }}
+{{- with .Values.secrets.webhookSecretsKeyPreviousKey }}
+- name: WEBHOOK_SECRETS_KEY_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "service-logs.secretName" $ }}
+      key: {{ . }}
+      optional: true
+{{- end }}
 {{- with .Values.secrets.authHs256SecretKey }}
 - name: AUTH_HS256_SECRET
   valueFrom:

@@ -57,7 +57,7 @@ pub async fn create(
     )
     .map_err(refused_account)?;
     let valid = checked(input, account, &notifier).await?;
-    let actions: Vec<StoredAction> = valid.actions.iter().map(|a| stored(a, None)).collect();
+    let (actions, secrets) = stored_all(&valid.actions, None, &notifier)?;
     let now = OffsetDateTime::now_utc();
     let row = TriggerRow {
         id: domain::ids::new_ksuid(),
@@ -70,7 +70,7 @@ pub async fn create(
     };
     let mut conn = store::conn(&pool).await?;
     let row = store::triggers::insert(&mut conn, &row).await?;
-    let out = NotificationTrigger::from_row(row, &actions, |_| true);
+    let out = NotificationTrigger::from_row(row, &actions, |i| secrets.get(i).cloned().flatten());
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, out.href.clone()))
         .json(out))
@@ -111,7 +111,7 @@ pub async fn list(pool: Pool, caller: Caller, params: Params) -> Result<HttpResp
         .into_iter()
         .map(|row| {
             let actions = row.stored_actions()?;
-            Ok(NotificationTrigger::from_row(row, &actions, |_| false))
+            Ok(NotificationTrigger::from_row(row, &actions, |_| None))
         })
         .collect::<Result<Vec<_>, store::StoreError>>()?;
     Ok(HttpResponse::Ok().json(NotificationTriggerList {
@@ -145,7 +145,7 @@ pub async fn get(
     let mut conn = store::conn(&pool).await?;
     let row = managed(&mut conn, &caller, &id).await?;
     let actions = row.stored_actions()?;
-    Ok(HttpResponse::Ok().json(NotificationTrigger::from_row(row, &actions, |_| false)))
+    Ok(HttpResponse::Ok().json(NotificationTrigger::from_row(row, &actions, |_| None)))
 }
 
 /// Change a notification trigger with a JSON merge patch (RFC 7396) of `name`, `search` and `actions`
@@ -202,15 +202,7 @@ pub async fn patch(
             .keeps_account(&current.account_id)
             .map_err(broken_rule)?;
         let valid = checked(input, current.account_id.clone(), &notifier).await?;
-        let actions: Vec<StoredAction> = valid
-            .actions
-            .iter()
-            .map(|a| stored(a, Some(&current_actions)))
-            .collect();
-        let revealed: Vec<bool> = actions
-            .iter()
-            .map(|a| !current_actions.contains(a) && matches!(a, StoredAction::Webhook { .. }))
-            .collect();
+        let (actions, revealed) = stored_all(&valid.actions, Some(&current_actions), &notifier)?;
         let row = TriggerRow {
             name: valid.name,
             search: valid.search,
@@ -222,8 +214,7 @@ pub async fn patch(
     })
     .await?;
     let (row, (actions, revealed)) = changed.ok_or_else(|| not_found(&id))?;
-    let out =
-        NotificationTrigger::from_row(row, &actions, |i| revealed.get(i).copied().unwrap_or(false));
+    let out = NotificationTrigger::from_row(row, &actions, |i| revealed.get(i).cloned().flatten());
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -320,28 +311,47 @@ async fn checked(
     Ok(valid)
 }
 
-/// The stored form of an action: a webhook keeps the secret of the `current` action with the same URL, or gets a
-/// new one.
-fn stored(action: &ValidAction, current: Option<&[StoredAction]>) -> StoredAction {
-    match action {
-        ValidAction::Webhook { url } => {
-            let kept = current.into_iter().flatten().find_map(|a| match a {
-                StoredAction::Webhook {
-                    url: u,
+/// The stored form of each action, and the signing secret of each webhook that got a new one (shown in this answer
+/// only): a webhook keeps the (sealed) secret of the `current` action with the same URL, or gets a new one, sealed.
+fn stored_all(
+    actions: &[ValidAction],
+    current: Option<&[StoredAction]>,
+    notifier: &Notifier,
+) -> Result<(Vec<StoredAction>, Vec<Option<String>>), OcmError> {
+    let mut stored = Vec::with_capacity(actions.len());
+    let mut revealed = Vec::with_capacity(actions.len());
+    for action in actions {
+        let (a, new) = match action {
+            ValidAction::Webhook { url } => {
+                let kept = current.into_iter().flatten().find_map(|a| match a {
+                    StoredAction::Webhook {
+                        url: u,
+                        secret,
+                        disabled_at,
+                    } if u == url.as_str() => Some((secret.clone(), disabled_at.clone())),
+                    _ => None,
+                });
+                let (secret, disabled_at, new) = match kept {
+                    Some((secret, disabled_at)) => (secret, disabled_at, None),
+                    None => {
+                        let plain = new_secret();
+                        let sealed = store::triggers::seal_secret(&notifier.secrets, &plain)?;
+                        (sealed, None, Some(plain))
+                    }
+                };
+                let a = StoredAction::Webhook {
+                    url: url.to_string(),
                     secret,
                     disabled_at,
-                } if u == url.as_str() => Some((secret.clone(), disabled_at.clone())),
-                _ => None,
-            });
-            let (secret, disabled_at) = kept.unwrap_or_else(|| (new_secret(), None));
-            StoredAction::Webhook {
-                url: url.to_string(),
-                secret,
-                disabled_at,
+                };
+                (a, new)
             }
-        }
-        ValidAction::Email { to } => StoredAction::Email { to: to.clone() },
+            ValidAction::Email { to } => (StoredAction::Email { to: to.clone() }, None),
+        };
+        stored.push(a);
+        revealed.push(new);
     }
+    Ok((stored, revealed))
 }
 
 /// A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes.

@@ -19,11 +19,23 @@ pub struct Notifier {
     pub retry: RetryPolicy,
     /// The SMTP relay; `None` without `SMTP_URL` (e-mail deliveries then fail and are retried).
     pub mailer: Option<email::Mailer>,
+    /// Seals webhook signing secrets for the database and opens them to sign (`WEBHOOK_SECRETS_KEY`).
+    pub secrets: sealing::Sealer,
 }
 
 impl Notifier {
-    /// From the settings; a malformed `SMTP_URL` refuses to start.
+    /// From the settings; a missing or malformed `WEBHOOK_SECRETS_KEY`, or a malformed `SMTP_URL`, refuses to
+    /// start.
     pub fn new(settings: &NotificationSettings) -> Result<Self, String> {
+        let secrets = sealing::Sealer::from_vars(
+            sealing::WEBHOOK_SECRETS,
+            settings.webhook_secrets_key.as_ref().map(|s| s.expose()),
+            settings
+                .webhook_secrets_key_previous
+                .as_ref()
+                .map(|s| s.expose()),
+        )
+        .map_err(|e| e.to_string())?;
         let mailer = settings
             .smtp_url
             .as_ref()
@@ -37,6 +49,7 @@ impl Notifier {
             .transpose()?;
         Ok(Self {
             mailer,
+            secrets,
             allow_private_networks: settings.allow_private_networks,
             queueing: Queueing {
                 duplicate_window: settings.duplicate_window,

@@ -55,17 +55,15 @@ pub struct Action {
 }
 
 impl Action {
-    /// The action as shown; `reveal` shows the secret (only in the answer that created it).
-    pub fn from_stored(a: &StoredAction, reveal: bool) -> Self {
+    /// The action as shown; `revealed` is its new signing secret, shown only in the answer that created it.
+    pub fn from_stored(a: &StoredAction, revealed: Option<String>) -> Self {
         match a {
             StoredAction::Webhook {
-                url,
-                secret,
-                disabled_at,
+                url, disabled_at, ..
             } => Self {
                 action_type: "webhook",
                 url: Some(url.clone()),
-                secret: reveal.then(|| secret.clone()),
+                secret: revealed,
                 disabled_at: disabled_at.clone(),
                 to: None,
             },
@@ -81,11 +79,11 @@ impl Action {
 }
 
 impl NotificationTrigger {
-    /// The trigger as shown; `reveal(i)` says whether action `i`'s secret is new in this answer.
+    /// The trigger as shown; `revealed(i)` is action `i`'s signing secret when it is new in this answer.
     pub fn from_row(
         row: TriggerRow,
         actions: &[StoredAction],
-        reveal: impl Fn(usize) -> bool,
+        revealed: impl Fn(usize) -> Option<String>,
     ) -> Self {
         Self {
             kind: TRIGGER_KIND,
@@ -97,7 +95,7 @@ impl NotificationTrigger {
             actions: actions
                 .iter()
                 .enumerate()
-                .map(|(i, a)| Action::from_stored(a, reveal(i)))
+                .map(|(i, a)| Action::from_stored(a, revealed(i)))
                 .collect(),
             created_at: format_utc(row.created_at),
             updated_at: format_utc(row.updated_at),

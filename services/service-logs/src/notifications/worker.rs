@@ -215,6 +215,14 @@ impl Notifications {
                 }))
                 .map_err(|e| StoreError::Failed(e.to_string()))?;
                 let id = format!("msg_{}", row.id.simple());
+                let secret =
+                    match crate::store::triggers::open_secret(&self.notifier.secrets, &secret) {
+                        Ok(secret) => secret,
+                        Err(error) => {
+                            let at = OffsetDateTime::now_utc();
+                            return Ok(Outcome::Retry { at, error });
+                        }
+                    };
                 let sent = webhook::post(
                     &url,
                     &secret,

@@ -21,5 +21,6 @@ mod prepared;
 mod reader_page;
 mod retention;
 mod search_eval;
+mod secrets;
 mod trigger_cache;
 mod triggers;

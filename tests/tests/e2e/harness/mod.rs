@@ -25,6 +25,8 @@ pub const SL_BASE: &str = "/api/service_logs/v1";
 pub const REGION: &str = "us-south";
 /// base64 of 32 bytes of 0x01.
 pub const CREDENTIALS_KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+/// service-logs' `WEBHOOK_SECRETS_KEY` in every e2e stack.
+pub const WEBHOOK_SECRETS_KEY: &str = service_logs::settings::TEST_WEBHOOK_SECRETS_KEY;
 
 pub const READ: &str = "logs-router.tenant.read";
 pub const CREATE: &str = "logs-router.tenant.create";

@@ -30,6 +30,7 @@ fn common_env(db_url: &str) -> Vec<(String, String)> {
     [
         ("DATABASE_URL", db_url),
         ("RUN_MIGRATIONS", "false"),
+        ("WEBHOOK_SECRETS_KEY", super::WEBHOOK_SECRETS_KEY),
         ("AUTH_HS256_SECRET", tokens::SECRET),
         ("LOG_FORMAT", "json"),
         ("RUST_LOG", "info"),
