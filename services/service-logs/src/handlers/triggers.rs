@@ -56,7 +56,7 @@ pub async fn create(
         internal,
     )
     .map_err(refused_account)?;
-    let valid = checked(input, account, &notifier).await?;
+    let valid = checked(input, account, &notifier, &[]).await?;
     let (actions, secrets) = stored_all(&valid.actions, None, &notifier)?;
     let now = OffsetDateTime::now_utc();
     let row = TriggerRow {
@@ -174,34 +174,31 @@ pub async fn patch(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, OcmError> {
     caller.require(TRIGGER_MANAGE)?;
-    if !domain::ids::is_ksuid(&id) {
-        return Err(not_found(&id));
-    }
     let patch = body.into_inner();
     let mut conn = store::conn(&pool).await?;
-    // Under the trigger's row lock: a concurrent patch, or the worker disabling a webhook after a 410, is applied
-    // before or after this one and is never overwritten by a copy read before it.
+    // The patch applied to the trigger as read now, and its webhook destinations resolved (DNS), before the lock.
+    let before = managed(&mut conn, &caller, &id).await?;
+    if !patch.is_object() {
+        return Err(OcmError::bad_request("Request body must be a JSON object"));
+    }
+    let first = checked(
+        patched(&before, &patch)?,
+        before.account_id.clone(),
+        &notifier,
+        &[],
+    )
+    .await?;
+    let resolved: Vec<String> = destinations(&first).map(|(_, u)| u.to_string()).collect();
+    // Then under the trigger's row lock, applied again to the trigger as it is: a concurrent patch, or the worker
+    // disabling a webhook after a 410, is applied before or after this one and is never overwritten by a copy read
+    // before it. Only a destination that such a writer brought in is resolved under the lock.
     let changed = store::triggers::change(&mut conn, &id, async |current| {
         if !manages(&caller, &current) {
             return Err(not_found(&current.id));
         }
-        if !patch.is_object() {
-            return Err(OcmError::bad_request("Request body must be a JSON object"));
-        }
         let current_actions = current.stored_actions()?;
-        let mut doc = json!({
-            "name": current.name, "account_id": current.account_id, "search": current.search,
-            "actions": current_actions.iter().map(|a| match a {
-                StoredAction::Webhook { url, .. } => json!({"type": "webhook", "url": url}),
-                StoredAction::Email { to } => json!({"type": "email", "to": to}),
-            }).collect::<Vec<_>>(),
-        });
-        merge_patch(&mut doc, &patch);
-        let input = parse_input(doc)?;
-        input
-            .keeps_account(&current.account_id)
-            .map_err(broken_rule)?;
-        let valid = checked(input, current.account_id.clone(), &notifier).await?;
+        let input = patched(&current, &patch)?;
+        let valid = checked(input, current.account_id.clone(), &notifier, &resolved).await?;
         let (actions, revealed) = stored_all(&valid.actions, Some(&current_actions), &notifier)?;
         let row = TriggerRow {
             name: valid.name,
@@ -290,25 +287,57 @@ fn parse_input(body: Value) -> Result<TriggerInput, OcmError> {
     })
 }
 
-/// The domain's rules, the search's, and every webhook destination resolved and checked (SSRF).
+/// The domain's rules, the search's, and every webhook destination resolved and checked (SSRF), but for those in
+/// `resolved` (checked a moment ago by the same request).
 async fn checked(
     input: TriggerInput,
     account: String,
     notifier: &Notifier,
+    resolved: &[String],
 ) -> Result<ValidTrigger, OcmError> {
     let allow_private = notifier.allow_private_networks;
     let valid = input
         .validate(account, allow_private)
         .map_err(broken_rule)?;
     Criteria::parse(&valid.search)?;
-    for (i, action) in valid.actions.iter().enumerate() {
-        if let ValidAction::Webhook { url } = action {
+    for (i, url) in destinations(&valid) {
+        if !resolved.iter().any(|r| r == url.as_str()) {
             ssrf::check_at_create(url, allow_private)
                 .await
                 .map_err(|e| refused_destination(i, e))?;
         }
     }
     Ok(valid)
+}
+
+/// The webhook destinations of a trigger, with their action's index.
+fn destinations(valid: &ValidTrigger) -> impl Iterator<Item = (usize, &url::Url)> {
+    valid
+        .actions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| match a {
+            ValidAction::Webhook { url } => Some((i, url)),
+            ValidAction::Email { .. } => None,
+        })
+}
+
+/// The trigger `current` with the merge patch applied, as the input of a create.
+fn patched(current: &TriggerRow, patch: &Value) -> Result<TriggerInput, OcmError> {
+    let current_actions = current.stored_actions()?;
+    let mut doc = json!({
+        "name": current.name, "account_id": current.account_id, "search": current.search,
+        "actions": current_actions.iter().map(|a| match a {
+            StoredAction::Webhook { url, .. } => json!({"type": "webhook", "url": url}),
+            StoredAction::Email { to } => json!({"type": "email", "to": to}),
+        }).collect::<Vec<_>>(),
+    });
+    merge_patch(&mut doc, patch);
+    let input = parse_input(doc)?;
+    input
+        .keeps_account(&current.account_id)
+        .map_err(broken_rule)?;
+    Ok(input)
 }
 
 /// The stored form of each action, and the signing secret of each webhook that got a new one (shown in this answer

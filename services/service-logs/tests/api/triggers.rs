@@ -222,6 +222,47 @@ async fn a_patch_applies_to_what_a_concurrent_writer_committed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_a_concurrent_writer_brought_in_is_checked_under_the_lock() {
+    let app = spawn_with(|s| s.notifications.allow_private_networks = false).await;
+    let token = owner_token("acc-1");
+    let t = post_trigger(&app, &token, hook_and_mail()).await;
+    t.expect(201);
+    let href = t.json()["href"].as_str().unwrap().to_owned();
+    let id = href.rsplit('/').next().unwrap().to_owned();
+    // The patch's destinations are resolved before it takes the lock; meanwhile another writer points the webhook
+    // at a name that resolves to loopback. Applied to that, the patch's result is refused, and nothing of it is
+    // written.
+    let rival = RivalWriter::begin(
+        &app,
+        &id,
+        r#"actions = jsonb_set(actions, '{0,url}', '"https://localhost:8443/x"')"#,
+    )
+    .await;
+    let (p, ()) = tokio::join!(
+        app.call(
+            Method::PATCH,
+            &href,
+            Some(&token),
+            Some(json!({"name": "renamed"})),
+        ),
+        rival.commit_once_waited_on(),
+    );
+    assert_eq!(p.status, StatusCode::BAD_REQUEST, "{}", p.text);
+    assert_eq!(
+        p.error(),
+        ocm_error(
+            8,
+            "Field 'actions[0].url' names host 'localhost', which resolves to 127.0.0.1, a loopback, private, link-local or metadata address"
+        )
+    );
+    let now = app.get(&href, &token).await.json();
+    assert_eq!(
+        (now["name"].clone(), now["actions"][0]["url"].clone()),
+        (json!("errors to ops"), json!("https://localhost:8443/x"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn who_manages_which_triggers() {
     let app = spawn().await;
     let body = hook_and_mail();
