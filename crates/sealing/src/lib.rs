@@ -105,7 +105,7 @@ impl SealingKey {
     }
 }
 
-/// Seals and opens credentials. Cheap to clone; `Debug` shows only whether a previous key is loaded.
+/// Seals and opens secrets. Cheap to clone; `Debug` shows only whether a previous key is loaded.
 #[derive(Clone)]
 pub struct Sealer {
     vars: KeyVars,
