@@ -20,6 +20,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("router_bodies", router_bodies),
     ("search_parse", search_parse),
     ("search_sql", search_sql),
+    ("trigger_body", trigger_body),
 ];
 
 /// Date-time parsing never panics, and every instant it accepts is written back as RFC 3339 that reads as the same
@@ -124,6 +125,41 @@ pub fn log_create_body(data: &[u8]) {
                 "{written}"
             );
         }
+    }
+}
+
+/// A notification trigger's create body, and the same JSON as a merge patch of a valid trigger (as `PATCH` applies
+/// it): refused with a reason or accepted, never a panic. An accepted trigger (private networks not allowed) sends
+/// only to https URLs, and its search parses; a patch that keeps the account keeps it.
+pub fn trigger_body(data: &[u8]) {
+    use domain_logs::trigger::{TriggerInput, ValidAction, ValidTrigger, merge_patch};
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let accepted = |valid: &ValidTrigger| {
+        for action in &valid.actions {
+            if let ValidAction::Webhook { url } = action {
+                assert_eq!(url.scheme(), "https", "{url}");
+            }
+        }
+        let _ = service_logs::filter::Criteria::parse(&valid.search);
+    };
+    if let Ok(input) = serde_json::from_value::<TriggerInput>(body.clone())
+        && let Ok(valid) = input.validate("acc-1".to_owned(), false)
+    {
+        accepted(&valid);
+    }
+    let mut doc = serde_json::json!({
+        "name": "errors to ops", "account_id": "acc-1", "search": "severity = 'Error'",
+        "actions": [{"type": "webhook", "url": "https://hooks.example.com/in"}, {"type": "email", "to": ["ops@example.com"]}],
+    });
+    merge_patch(&mut doc, &body);
+    if let Ok(input) = serde_json::from_value::<TriggerInput>(doc)
+        && input.keeps_account("acc-1").is_ok()
+        && let Ok(valid) = input.validate("acc-1".to_owned(), false)
+    {
+        assert_eq!(valid.account_id, "acc-1");
+        accepted(&valid);
     }
 }
 
