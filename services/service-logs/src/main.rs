@@ -27,7 +27,10 @@ const SERVICE: Service = Service {
 };
 
 fn main() -> ExitCode {
-    let cli: Cli = platform::cli::parse(&["database_url"], &service_logs::access::PERMISSIONS);
+    let cli: Cli = platform::cli::parse(
+        &["database_url", "webhook_secrets_key"],
+        &service_logs::access::PERMISSIONS,
+    );
     let settings = cli.settings;
     platform::cli::run(
         SERVICE,

@@ -26,7 +26,7 @@ pub struct Settings {
 
     /// Days a log is kept after it was stored; older logs are deleted by the hourly housekeeping, in batches.
     /// Unset (the default): logs are kept for ever.
-    #[arg(long, env = "LOG_RETENTION_DAYS", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, env = "LOG_RETENTION_DAYS", value_parser = clap::value_parser!(u16).range(1..), global = true)]
     pub log_retention_days: Option<u16>,
 }
 
@@ -48,33 +48,43 @@ impl Settings {
 pub struct NotificationSettings {
     /// Lets webhooks reach loopback, private and link-local addresses and use plain `http` (development and
     /// tests only: in production it opens the service to SSRF).
-    #[arg(long = "notifications-allow-private-networks", env = "NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long = "notifications-allow-private-networks", env = "NOTIFICATIONS_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub allow_private_networks: bool,
 
     /// The SMTP relay for e-mail actions: `smtp://` (STARTTLS required), `smtps://` (TLS) or, for development,
     /// `smtp://...?tls=none`; `from=<address>` sets the sender; user and password in the URL authenticate. Without
     /// it e-mail deliveries wait (and are given up after 24 h).
-    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<Secret>,
 
     /// Where readers reach this API, e.g. `https://api.example.com`: e-mail notices link to
     /// `<this>/api/service_logs/v1/cluster_logs/<id>`. Unset: the link is that path alone.
-    #[arg(long = "notification-link-base-url", env = "NOTIFICATION_LINK_BASE_URL", value_parser = parse_link_base)]
+    #[arg(long = "notification-link-base-url", env = "NOTIFICATION_LINK_BASE_URL", value_parser = parse_link_base, global = true)]
     pub link_base_url: Option<String>,
 
     /// A new log equal to one of the same cluster created this recently (same service_name, severity, summary,
     /// description, internal_only) is stored but not notified again: `<n>s`, `<n>m`, `<n>h`, `<n>d` or seconds;
     /// `0` turns the check off.
-    #[arg(long = "notification-duplicate-window", env = "NOTIFICATION_DUPLICATE_WINDOW", default_value = "1h", value_parser = parse_window)]
+    #[arg(long = "notification-duplicate-window", env = "NOTIFICATION_DUPLICATE_WINDOW", default_value = "1h", value_parser = parse_window, global = true)]
     pub duplicate_window: time::Duration,
 
-    /// Base64 of 32 bytes: the AES-256-GCM key that seals webhook signing secrets at rest (required to serve).
-    #[arg(long, env = "WEBHOOK_SECRETS_KEY", hide_env_values = true)]
+    /// Base64 of 32 bytes: the AES-256-GCM key that seals webhook signing secrets at rest.
+    #[arg(
+        long,
+        env = "WEBHOOK_SECRETS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub webhook_secrets_key: Option<Secret>,
 
     /// The key before the last rotation: still opens, never seals. At start-up every secret sealed under it (or
     /// stored unsealed by an earlier version) is sealed again under `WEBHOOK_SECRETS_KEY`.
-    #[arg(long, env = "WEBHOOK_SECRETS_KEY_PREVIOUS", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WEBHOOK_SECRETS_KEY_PREVIOUS",
+        hide_env_values = true,
+        global = true
+    )]
     pub webhook_secrets_key_previous: Option<Secret>,
 
     /// How deliveries are retried (not a variable: tests shorten it).
@@ -178,6 +188,47 @@ mod tests {
         assert_eq!(
             platform::cli::flags_unlike_their_variables(&cmd),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn every_flag_is_accepted_before_and_after_the_subcommand() {
+        use clap::FromArgMatches;
+        let cmd = Settings::augment_args(clap::Command::new("service-logs"));
+        let local: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| a.get_long().is_some() && !a.is_global_set())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        assert_eq!(local, Vec::<String>::new());
+        let cmd = cmd.subcommand(clap::Command::new("serve"));
+        let matches = cmd
+            .try_get_matches_from([
+                "service-logs",
+                "serve",
+                "--database-url",
+                "postgres://x",
+                "--log-retention-days",
+                "3",
+                "--notification-duplicate-window",
+                "30m",
+                "--webhook-secrets-key",
+                "k",
+            ])
+            .unwrap();
+        let settings = Settings::from_arg_matches(&matches).unwrap();
+        assert_eq!(settings.log_retention_days, Some(3));
+        assert_eq!(
+            settings.notifications.duplicate_window,
+            time::Duration::minutes(30)
+        );
+        assert_eq!(
+            settings
+                .notifications
+                .webhook_secrets_key
+                .as_ref()
+                .map(|k| k.expose()),
+            Some("k")
         );
     }
 
