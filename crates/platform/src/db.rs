@@ -213,6 +213,23 @@ impl<Q: Query> Query for Cached<Q> {
     type SqlType = Q::SqlType;
 }
 
+/// Why a transaction that runs a caller's step did not happen: the store's reason (`S`, the service's store error)
+/// or the step's own refusal (`E`, the caller's error type, handed back untouched). Callers need not know diesel to
+/// take it.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError<S, E> {
+    #[error(transparent)]
+    Store(S),
+    #[error(transparent)]
+    Change(E),
+}
+
+impl<S: From<diesel::result::Error>, E> From<diesel::result::Error> for TxError<S, E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Store(S::from(e))
+    }
+}
+
 /// Checks the database answers within `timeout`.
 pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), String> {
     let check = async {

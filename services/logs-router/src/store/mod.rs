@@ -79,25 +79,12 @@ impl From<DieselError> for StoreError {
     }
 }
 
-/// Why a transaction that runs a caller's step did not happen: the store's reason, or the step's own refusal
-/// (`E`, the caller's error type, handed back untouched). Callers need not know diesel to take it.
-#[derive(Debug, thiserror::Error)]
-pub enum TxError<E> {
-    #[error(transparent)]
-    Store(StoreError),
-    #[error(transparent)]
-    Change(E),
-}
+/// Why a transaction that runs a caller's step did not happen ([`platform::db::TxError`] of this store).
+pub type TxError<E> = platform::db::TxError<StoreError, E>;
 
 impl<E> From<StoreError> for TxError<E> {
     fn from(e: StoreError) -> Self {
         TxError::Store(e)
-    }
-}
-
-impl<E> From<DieselError> for TxError<E> {
-    fn from(e: DieselError) -> Self {
-        TxError::Store(StoreError::from(e))
     }
 }
 

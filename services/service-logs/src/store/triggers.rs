@@ -5,6 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use platform::db::TxError;
 use sealing::Sealer;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -215,19 +216,9 @@ where
     E: From<StoreError> + Send,
 {
     use notification_triggers as t;
-    /// The transaction's error: the database's, or the change's refusal.
-    enum Failed<E> {
-        Db(diesel::result::Error),
-        Refused(E),
-    }
-    impl<E> From<diesel::result::Error> for Failed<E> {
-        fn from(e: diesel::result::Error) -> Self {
-            Failed::Db(e)
-        }
-    }
     let id = id.to_owned();
     let changed = conn
-        .transaction::<_, Failed<E>, _>(async move |conn| {
+        .transaction::<_, TxError<StoreError, E>, _>(async move |conn| {
             let Some(current) = t::table
                 .find(id.clone())
                 .select(TriggerRow::as_select())
@@ -238,7 +229,7 @@ where
             else {
                 return Ok(None);
             };
-            let (next, extra) = change(current).await.map_err(Failed::Refused)?;
+            let (next, extra) = change(current).await.map_err(TxError::Change)?;
             let row = diesel::update(t::table.find(id))
                 .set((
                     t::name.eq(next.name),
@@ -253,8 +244,8 @@ where
         })
         .await;
     changed.map_err(|e| match e {
-        Failed::Db(e) => E::from(StoreError::from(e)),
-        Failed::Refused(e) => e,
+        TxError::Store(e) => E::from(e),
+        TxError::Change(e) => e,
     })
 }
 
