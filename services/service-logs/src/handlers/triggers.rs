@@ -188,17 +188,22 @@ pub async fn patch(
         &[],
     )
     .await?;
-    let resolved: Vec<String> = destinations(&first).map(|(_, u)| u.to_string()).collect();
-    // Then under the trigger's row lock, applied again to the trigger as it is: a concurrent patch, or the worker
-    // disabling a webhook after a 410, is applied before or after this one and is never overwritten by a copy read
-    // before it. Only a destination that such a writer brought in is resolved under the lock.
+    // Then under the trigger's row lock: a concurrent patch, or the worker disabling a webhook after a 410, is
+    // applied before or after this one and is never overwritten by a copy read before it. When the trigger changed
+    // meanwhile the patch is applied again to it, and only a destination that writer brought in is resolved under
+    // the lock.
     let changed = store::triggers::change(&mut conn, &id, async |current| {
         if !manages(&caller, &current) {
             return Err(not_found(&current.id));
         }
         let current_actions = current.stored_actions()?;
-        let input = patched(&current, &patch)?;
-        let valid = checked(input, current.account_id.clone(), &notifier, &resolved).await?;
+        let valid = if current == before {
+            first
+        } else {
+            let resolved: Vec<String> = destinations(&first).map(|(_, u)| u.to_string()).collect();
+            let input = patched(&current, &patch)?;
+            checked(input, current.account_id.clone(), &notifier, &resolved).await?
+        };
         let (actions, revealed) = stored_all(&valid.actions, Some(&current_actions), &notifier)?;
         let row = TriggerRow {
             name: valid.name,
