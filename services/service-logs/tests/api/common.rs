@@ -146,8 +146,19 @@ pub fn log(cluster_uuid: &str, summary: &str) -> Value {
     json!({"cluster_uuid": cluster_uuid, "severity": "Info", "service_name": "SREManualAction", "summary": summary})
 }
 
+/// Polls `check` every 50 ms until it holds; panics naming `what` after 20 s.
+pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..400 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 /// Another writer of a trigger, caught mid-transaction: it has changed the trigger's row (`set`, an SQL `SET`
-/// list) and holds the row's lock until [`RivalWriter::commit`]. A test lets the service start its own write of
+/// list) and holds the row's lock until [`RivalWriter::commit_once_waited_on`]. A test lets the service start its own write of
 /// that trigger, waits until the service waits for the lock, then commits: the service's write must then apply to
 /// the rival's committed row, not to a copy read before it.
 pub struct RivalWriter {
@@ -184,20 +195,21 @@ impl RivalWriter {
             #[diesel(sql_type = BigInt)]
             n: i64,
         }
-        for _ in 0..400 {
-            let w: Waiting = diesel::sql_query(
-                "SELECT count(*) AS n FROM pg_stat_activity \
+        let watcher = &mut self.watcher;
+        eventually(
+            "a session waiting for the rival writer's lock",
+            async || {
+                let w: Waiting = diesel::sql_query(
+                    "SELECT count(*) AS n FROM pg_stat_activity \
                  WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .get_result(&mut self.watcher)
-            .await
-            .unwrap();
-            if w.n > 0 {
-                self.conn.batch_execute("COMMIT").await.unwrap();
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("nothing waited for the rival writer's lock");
+                )
+                .get_result(watcher)
+                .await
+                .unwrap();
+                w.n > 0
+            },
+        )
+        .await;
+        self.conn.batch_execute("COMMIT").await.unwrap();
     }
 }

@@ -116,16 +116,6 @@ async fn receive(req: HttpRequest, body: web::Bytes, me: web::Data<Receiver>) ->
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
 }
 
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..400 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 async fn hook_trigger(
     app: &TestApp,
     token: &str,

@@ -102,16 +102,13 @@ async fn webhook_secrets_are_sealed_at_rest_and_sealed_again_after_a_rotation() 
     let _rotated = service_logs::build(&settings).await.unwrap();
     let new_key_only = sealer(ROTATED_KEY, None);
     let mut after = Vec::new();
-    for _ in 0..200 {
+    eventually("the secrets sealed again under the new key", async || {
         after = kept(&app).await;
-        if after
+        after
             .iter()
             .all(|(_, a)| open_secret(&new_key_only, &secret_of(a)).is_ok())
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     let opened: Vec<(String, String)> = after
         .iter()
         .map(|(id, a)| {
